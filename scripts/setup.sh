@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 py=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+pip_install() {  # pip's notes about absent local index folders are noise here; errors still show
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2> >(grep -v '^WARNING: Location' >&2)
+}
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check "${SEIS_TORCH:-torch==2.13.0}"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  pip_install "${SEIS_TORCH:-torch==2.13.0}"
+  pip_install -e ".[dev]"
   .venv/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
   rm -f .venv/.installed-*; touch "$stamp"
 fi

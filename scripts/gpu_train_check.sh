@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# GPU check of the trainer: the full experiment config (batch 64 per GPU, TFLA Triton kernels, bf16 autocast) for a
+# few hundred steps on the offline dataset built on the machine, first on one GPU, then (with two or more GPUs) under
+# torchrun DDP on two. Records step time, samples/s and peak memory, and whether the ranks hold identical weights
+# after one step and at the end, in $OUT (gpu_train_check.md / .json, the logs and the metrics).
+#
+# Run from the repository root on a machine with one or two H200s:
+#   bash scripts/gpu_train_check.sh            # STEPS=300 by default; STEPS=100 bash ... for a shorter check
+# Wheels the machine lacks (xlstm, mlstm_kernels, seisbench, obspy, ...) are installed from .whl/ if it exists.
+set -euo pipefail
+OUT=${OUT:-runs/gpu_train_check}
+STEPS=${STEPS:-300}
+mkdir -p "$OUT"
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1  # no NVLink multicast
+export PYTHONUNBUFFERED=1 SEISBENCH_CACHE_ROOT=${SEISBENCH_CACHE_ROOT:-/tmp/sb} SEIS_WAV2VEC_DATA=${SEIS_WAV2VEC_DATA:-/tmp/seis_data}
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl
+  export PYTHONPATH=/tmp/site:$PWD
+else
+  export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+fi
+
+NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
+{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  python3 -c 'import torch, triton, xlstm, mlstm_kernels; print("torch", torch.__version__, "triton", triton.__version__, "xlstm", xlstm.__version__)'
+} | tee "$OUT/machine.txt"
+
+python3 -c 'from seis_wav2vec.data import open_dataset; print(open_dataset("offline"))' 2>&1 | tail -2  # builds it once
+
+CONFIG=configs/xlstm_unet_seisbench.yaml
+COMMON=(trainer.max_steps="$STEPS" trainer.log_every_n_steps=25 trainer.val_check_interval=1.0 train.checkpoint_every_n_steps=0)
+RUNS=/tmp/seis_runs
+rm -rf "$RUNS"
+
+run() {  # name nproc [extra args]: one trainer run, logged to $OUT/<name>.log
+  local name=$1 nproc=$2; shift 2
+  local launch=(python3)
+  [ "$nproc" -gt 1 ] && launch=(python3 -m torch.distributed.run --standalone --nproc_per_node "$nproc")
+  echo "+ ${launch[*]} -m seis_wav2vec.train --config $CONFIG --run-dir $RUNS/$name trainer.devices=$nproc ${COMMON[*]} $*" \
+    | tee "$OUT/$name.log"
+  "${launch[@]}" -m seis_wav2vec.train --config "$CONFIG" --run-dir "$RUNS/$name" trainer.devices="$nproc" \
+    "${COMMON[@]}" "$@" 2>&1 | tee -a "$OUT/$name.log"
+}
+
+CUDA_VISIBLE_DEVICES=0 run gpu1 1
+if [ "$NGPU" -ge 2 ]; then
+  run ddp2_one_step 2 --stop-at-step 1
+  run ddp2 2
+fi
+
+python3 - "$RUNS" "$OUT" "$STEPS" <<'PY'
+import json, sys
+from pathlib import Path
+runs, out, steps = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+rows = {}
+for name in ("gpu1", "ddp2_one_step", "ddp2"):
+    if not (runs / name / "summary.json").exists(): continue
+    summary = json.loads((runs / name / "summary.json").read_text())
+    recs = [json.loads(l) for l in (runs / name / "metrics.jsonl").read_text().splitlines() if l]
+    train = [r for r in recs if "train/loss" in r]
+    steady = train[1:] or train  # the first interval holds the Triton compilation
+    mean = lambda k: sum(r[k] for r in steady) / len(steady)
+    row = dict(processes=summary["world_size"], steps=summary["step"], ranks_in_sync=summary["ranks_in_sync"],
+               step_time_s=mean("train/step_time_s"), samples_per_s=mean("train/samples_per_s"),
+               samples_per_s_per_gpu=mean("train/samples_per_s") / summary["world_size"],
+               peak_mem_gib=max(r.get("train/peak_mem_gib", 0) for r in train),
+               loss_first=train[0]["train/loss"], loss_last=train[-1]["train/loss"],
+               perplexity_last=train[-1]["train/perplexity"], wall_s=summary["wall_s"])
+    rows[name] = row
+    if name != "ddp2_one_step":
+        (out / f"{name}_metrics.jsonl").write_text((runs / name / "metrics.jsonl").read_text())
+(out / "gpu_train_check.json").write_text(json.dumps(rows, indent=1))
+keys = ["processes", "steps", "step_time_s", "samples_per_s", "samples_per_s_per_gpu", "peak_mem_gib",
+        "loss_first", "loss_last", "perplexity_last", "ranks_in_sync", "wall_s"]
+fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)
+lines = [f"Full config (configs/xlstm_unet_seisbench.yaml), batch 64 per GPU, {steps} steps; step time and samples/s "
+         "are means over the logged intervals after the first (Triton compilation); see the .log files for commands.",
+         "", "| run | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+lines += [f"| {n} | " + " | ".join(fmt(r[k]) for k in keys) + " |" for n, r in rows.items()]
+(out / "gpu_train_check.md").write_text("\n".join(lines) + "\n")
+print("\n".join(lines))
+bad = [n for n, r in rows.items() if not r["ranks_in_sync"]]
+sys.exit(f"ranks out of sync in {bad}" if bad else 0)
+PY

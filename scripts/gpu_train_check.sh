@@ -56,6 +56,9 @@ rows = {}
 for name in ("gpu1", "ddp2_one_step", "ddp2"):
     if not (runs / name / "summary.json").exists(): continue
     summary = json.loads((runs / name / "summary.json").read_text())
+    if not (runs / name / "metrics.jsonl").exists():  # a run stopped before its first log interval
+        rows[name] = dict(processes=summary["world_size"], steps=summary["step"], ranks_in_sync=summary["ranks_in_sync"])
+        continue
     recs = [json.loads(l) for l in (runs / name / "metrics.jsonl").read_text().splitlines() if l]
     train = [r for r in recs if "train/loss" in r]
     steady = train[1:] or train  # the first interval holds the Triton compilation
@@ -76,7 +79,7 @@ fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)
 lines = [f"Full config (configs/xlstm_unet_seisbench.yaml), batch 64 per GPU, {steps} steps; step time and samples/s "
          "are means over the logged intervals after the first (Triton compilation); see the .log files for commands.",
          "", "| run | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
-lines += [f"| {n} | " + " | ".join(fmt(r[k]) for k in keys) + " |" for n, r in rows.items()]
+lines += [f"| {n} | " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for n, r in rows.items()]
 (out / "gpu_train_check.md").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 bad = [n for n, r in rows.items() if not r["ranks_in_sync"]]

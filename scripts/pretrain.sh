@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 name=${RUN_NAME:-pretrain-$(date +%Y%m%d-%H%M%S)}
 mkdir -p runs
-.venv/bin/papermill --cwd nbs nbs/train.ipynb "runs/$name.ipynb" -p run_dir "../runs/$name" "$@"
+.venv/bin/papermill --cwd nbs nbs/train.ipynb "runs/$name.ipynb" -p run_dir "runs/$name" "$@"
 echo "report: runs/$name.ipynb  run folder: runs/$name"

@@ -39,6 +39,7 @@ class TrainConfig:
     seed: int = 0  # seeds initialisation, masks, negatives, dropout and Gumbel noise (data: dataset.seed)
     checkpoint_every_n_steps: int = 1000  # periodic step checkpoints (besides best and last); 0 turns them off
     keep_last_n_checkpoints: int = 3  # how many periodic step checkpoints to keep
+    max_consecutive_bad_steps: int = 20  # the run stops after this many skipped (non-finite) steps in a row; 0: never
 
     def __post_init__(self):
         if self.mode not in ("min", "max"):
@@ -51,6 +52,9 @@ class TrainConfig:
             raise ConfigError("train.clip_grad_norm and train.checkpoint_every_n_steps must be >= 0 and "
                               f"train.keep_last_n_checkpoints >= 1, got {self.clip_grad_norm}, "
                               f"{self.checkpoint_every_n_steps}, {self.keep_last_n_checkpoints}")
+        if self.max_consecutive_bad_steps < 0:
+            raise ConfigError(f"train.max_consecutive_bad_steps must be >= 0 (0: never stop), "
+                              f"got {self.max_consecutive_bad_steps}")
 
 # %% ../nbs/20_config.ipynb #d61ce51c
 @dataclass

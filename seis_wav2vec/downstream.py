@@ -120,12 +120,8 @@ def submodule_state(state: dict, # a state dict that contains `module`'s under s
 def backbone_from_checkpoint(path, # a checkpoint of `seis_wav2vec.train` (.pt)
                             ) -> SeismicBackbone:
     "The pretrained encoder and U-Net of a pretraining checkpoint, in eval mode on the CPU."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} does not exist")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, dict) or not {"model", "config"} <= set(state):
-        raise ValueError(f"{path} is not a pretraining checkpoint: expected a dict with 'model' (state dict) and "
-                         f"'config' (experiment config), got {sorted(state) if isinstance(state, dict) else type(state)}")
+    from seis_wav2vec.train import load_checkpoint  # imported here: it brings TensorBoard with it
+    state = load_checkpoint(path)  # rejects missing, truncated and foreign files, naming the file
     backbone = SeismicBackbone(*configs_from_experiment(state["config"]))
     backbone.encoder.load_state_dict(submodule_state(state["model"], backbone.encoder, "conv encoder"))
     backbone.unet.load_state_dict(submodule_state(state["model"], backbone.unet, "xLSTM U-Net"))

@@ -104,6 +104,8 @@ class TrainerConfig:
     val_check_interval: float = 0.25  # fraction of an epoch between validations (0.25: four times per epoch)
     limit_train_batches: int | None = None  # training batches per rank per epoch; null: the whole train split
     limit_val_batches: int | None = None  # validation batches per rank; null: the whole dev split
+    cuda_graphs: bool = True  # on a GPU, run each step's forward and backward as one replayed CUDA graph (16_train_step)
+    compile: bool = True  # on a GPU, torch.compile the U-Net blocks (12_xlstm_unet `compile_blocks`)
 
     def __post_init__(self):
         if self.accelerator not in ("auto", "cuda", "cpu"):

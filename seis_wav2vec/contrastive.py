@@ -212,13 +212,14 @@ class ContrastiveModel(nn.Module):
     def forward(self,
                 waveforms: Tensor, # [B, 3, S], channels Z, N, E
                 generator: torch.Generator|None=None, # source of masks, Gumbel noise and distractors
+                check_finite: bool=True, # refuse NaN/inf waveforms (a device sync); the training step checks on the device
                ) -> tuple[Tensor, dict[str, Tensor]]: # total loss, detached metrics
         cfg = self.cfg
-        encoded = self.encoder(waveforms, generator=generator)
+        encoded = self.encoder(waveforms, generator=generator, check_finite=check_finite)
         context = self.project_context(self.backbone(encoded.masked_features))  # [B, T, D]
         B, T, _ = context.shape
         loss_mask = encoded.mask if cfg.only_masked else None
-        nan = context.new_tensor(math.nan)
+        nan = context.new_full((), math.nan)  # made on the device: no host copy (CUDA-graph capture)
         if self.quantizer is not None:
             V = self.quantizer.num_codevectors
             quantized = self.quantizer(encoded.features, mask=loss_mask, generator=generator)

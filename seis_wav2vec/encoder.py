@@ -110,8 +110,9 @@ class ConvFeatureEncoder(nn.Module):
                 mask: Tensor | None = None, # masked frames Bool[B, F] to use; None: drawn with `span_mask`
                 generator: torch.Generator | None = None, # source of the random masks
                 apply_mask: bool = True, # False: no masking, `masked_features` is `features`
+                check_finite: bool = True, # refuse NaN/inf input (one device sync); False where the caller checked
                ) -> EncoderOutput:
-        self._check_waveforms(waveforms)
+        self._check_waveforms(waveforms, check_finite)
         x = waveforms
         for block in self.blocks: x = block(x)                                    # [B, D, F]
         features = self.norm(x.transpose(1, 2))                                   # [B, F, D]
@@ -144,7 +145,7 @@ class ConvFeatureEncoder(nn.Module):
         out = torch.where((mask & (choice >= 0.8) & (choice < 0.9))[..., None], other_frames, features)
         return torch.where((mask & (choice < 0.8))[..., None], emb, out)
 
-    def _check_waveforms(self, waveforms):
+    def _check_waveforms(self, waveforms, check_finite=True):
         "Errors for inputs the encoder cannot read, saying what was seen and what to pass instead"
         if not isinstance(waveforms, Tensor) or not waveforms.is_floating_point():
             raise TypeError(f"waveforms must be a floating-point tensor [B, C, T], got {type(waveforms).__name__}"
@@ -161,7 +162,7 @@ class ConvFeatureEncoder(nn.Module):
             raise ValueError(f"waveforms have T={T} samples, not a positive multiple of the frame hop {hop} "
                              f"(stride**n_layers); crop or pad the window, e.g. to {max(hop, T - T % hop)} samples")
         # one device sync per batch: a trace normalised by a zero std (a dead channel) arrives as NaN
-        if not bool(torch.isfinite(waveforms).all()):
+        if check_finite and not bool(torch.isfinite(waveforms).all()):
             bad = (~torch.isfinite(waveforms)).flatten(1).any(1).nonzero().squeeze(1).tolist()
             raise ValueError(f"waveforms contain NaN or infinite values, in batch rows {bad[:10]}"
                              f"{' ...' if len(bad) > 10 else ''}; a channel normalised by a zero std gives NaN: "

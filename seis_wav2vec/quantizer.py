@@ -55,7 +55,9 @@ def code_usage(codes: Tensor, # chosen code per group, Long [B, T, G]
     G = codes.shape[-1]
     flat = (codes + torch.arange(G, device=codes.device) * num_codevectors).reshape(-1)  # code id in [0, G·V)
     weights = None if mask is None else mask.unsqueeze(-1).expand_as(codes).reshape(-1).float()
-    counts = torch.bincount(flat, weights=weights, minlength=G * num_codevectors).float().view(G, num_codevectors)
+    # a fixed-size index_add, not bincount: bincount's output size depends on the data (a device sync; no CUDA graph)
+    ones = torch.ones(flat.shape, device=codes.device) if weights is None else weights
+    counts = torch.zeros(G * num_codevectors, device=codes.device).index_add_(0, flat, ones).view(G, num_codevectors)
     return counts / counts.sum(-1, keepdim=True).clamp_min(1)
 
 # %% ../nbs/13_quantizer.ipynb #4b4ac6ac

@@ -12,11 +12,13 @@ __all__ = ['NORM_TYPES', 'DATA_ENV', 'OFFLINE_NAME', 'SAMPLING_RATE', 'OBSPY_REC
 
 # %% ../nbs/00_data.ipynb #98b79b61
 import argparse
+import concurrent.futures
 import contextlib
 import dataclasses
 import importlib.util
 import io
 import logging
+import multiprocessing as mp
 import os
 import shutil
 import time
@@ -325,14 +327,22 @@ def _write_chunk(folder: Path, chunk: str, traces):
                 writer.add_trace(dict(metadata, trace_sampling_rate_hz=SAMPLING_RATE, trace_component_order="ZNE",
                                       trace_npts=waveform.shape[-1]), waveform)
 
-def _trace_stream(n_traces: int, seed: int, n_samples: int, noise_fraction: float, include_obspy: bool):
-    "All traces of the offline dataset in order: synthetic blocks, then the ObsPy recordings."
-    for block in range(-(-n_traces // _BLOCK)):
+def _trace_stream(n_traces: int, seed: int, n_samples: int, noise_fraction: float, include_obspy: bool,
+                  start: int = 0, stop: int | None = None):
+    "Traces `start` to `stop` of the offline dataset, in order: synthetic blocks, then the ObsPy recordings."
+    stop = n_traces + (len(OBSPY_RECORDINGS) if include_obspy else 0) if stop is None else stop
+    for block in range(start // _BLOCK, -(-min(stop, n_traces) // _BLOCK)):
         x, meta = _synthetic_block(block, min(_BLOCK, n_traces - block * _BLOCK), seed, n_samples, noise_fraction)
-        for row, waveform in zip(meta.to_dict("records"), x):
-            yield {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}, waveform
-    if include_obspy:
-        yield from obspy_recordings()
+        for i, (row, waveform) in enumerate(zip(meta.to_dict("records"), x), start=block * _BLOCK):
+            if start <= i < stop:
+                yield {k: v for k, v in row.items() if not (isinstance(v, float) and np.isnan(v))}, waveform
+    if include_obspy and stop > n_traces:
+        yield from list(obspy_recordings())[max(0, start - n_traces):stop - n_traces]
+
+def _write_chunk_range(args):
+    "Worker of a parallel build: chunk `name` holds traces `start` to `stop`."
+    folder, name, start, stop, stream_args = args
+    _write_chunk(folder, name, _trace_stream(*stream_args, start=start, stop=stop))
 
 def build_offline_dataset(path: str | Path | None = None, # target folder; default `offline_dataset_path()`
                           n_traces: int = OFFLINE_N_TRACES, # synthetic traces (the ObsPy recordings come on top)
@@ -342,6 +352,7 @@ def build_offline_dataset(path: str | Path | None = None, # target folder; defau
                           chunks: int = 1, # >1 writes a chunked SeisBench dataset
                           include_obspy: bool = True, # append the real ObsPy recordings
                           overwrite: bool = False, # replace an existing dataset at `path`
+                          workers: int = 1, # processes writing chunks side by side (with chunks > 1)
                          ) -> Path: # the dataset folder
     "Build the offline dataset in SeisBench format: synthetic local earthquakes plus real ObsPy recordings."
     path = Path(path) if path is not None else offline_dataset_path()
@@ -353,13 +364,16 @@ def build_offline_dataset(path: str | Path | None = None, # target folder; defau
     staging = path.parent / f".{path.name}.building-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    traces = _trace_stream(n_traces, seed, int(round(trace_seconds * SAMPLING_RATE)), noise_fraction, include_obspy)
+    stream_args = (n_traces, seed, int(round(trace_seconds * SAMPLING_RATE)), noise_fraction, include_obspy)
     total = n_traces + (len(OBSPY_RECORDINGS) if include_obspy else 0)
     names = [""] if chunks == 1 else [f"_{i:02d}" for i in range(chunks)]
     per_chunk = -(-total // chunks)
-    for name in names:
-        _write_chunk(staging, name, (next(traces) for _ in range(min(per_chunk, total))))
-        total -= per_chunk
+    jobs = [(staging, name, k * per_chunk, min((k + 1) * per_chunk, total), stream_args) for k, name in enumerate(names)]
+    if workers > 1 and chunks > 1:  # the chunks are independent: the same files, written side by side
+        with concurrent.futures.ProcessPoolExecutor(min(workers, chunks), mp_context=mp.get_context("spawn")) as pool:
+            list(pool.map(_write_chunk_range, jobs))
+    else:
+        for job in jobs: _write_chunk_range(job)
     if chunks > 1:
         (staging / "chunks").write_text("\n".join(names) + "\n")
     if overwrite:
@@ -384,6 +398,7 @@ def build_offline_dataset_cli(argv: list[str] | None = None, # arguments; None r
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trace-seconds", type=float, default=60.0, help="length of the synthetic traces")
     parser.add_argument("--chunks", type=int, default=1, help="write a chunked dataset with this many chunks")
+    parser.add_argument("--workers", type=int, default=1, help="processes writing chunks side by side")
     parser.add_argument("--no-obspy", action="store_true", help="leave out the real ObsPy recordings")
     parser.add_argument("--force", action="store_true", help="replace an existing dataset")
     args = parser.parse_args(argv)
@@ -391,7 +406,7 @@ def build_offline_dataset_cli(argv: list[str] | None = None, # arguments; None r
     try:
         return build_offline_dataset(args.path, n_traces=args.n_traces, seed=args.seed,
                                      trace_seconds=args.trace_seconds, chunks=args.chunks,
-                                     include_obspy=not args.no_obspy, overwrite=args.force)
+                                     include_obspy=not args.no_obspy, overwrite=args.force, workers=args.workers)
     except (FileExistsError, ValueError) as err:
         parser.exit(1, f"{parser.prog}: {err}\n")
 

@@ -40,7 +40,9 @@ from seis_wav2vec.benchmark import mfu, model_flops
 from seis_wav2vec.config import load_config
 from seis_wav2vec.contrastive import ContrastiveModel
 from seis_wav2vec.data import build_offline_dataset, make_dataloader, windows_per_second
-from seis_wav2vec.train import param_groups
+from seis_wav2vec.step import CapturedStep, clip_flat_, forward_backward
+from seis_wav2vec.train import derive_seed, param_groups
+from seis_wav2vec.unet import compile_blocks
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "xlstm_unet_seisbench.yaml"
 GiB = 2**30
@@ -84,11 +86,12 @@ def matmul_rate(device: torch.device, n: int, repeats: int = 20) -> float:
     return 2 * n**3 / (ms / 1e3)
 
 
-def waveform_batches(n: int, batch: int, channels: int, samples: int, device: torch.device) -> list[torch.Tensor]:
+def waveform_batches(n: int, batch: int, channels: int, samples: int, device: torch.device,
+                     seed: int | None = None) -> list[torch.Tensor]:
     "A few random, per-channel standardised batches to rotate through (real data's scale, never zeros)."
-    out = []
+    out, g = [], None if seed is None else torch.Generator(device).manual_seed(seed)
     for _ in range(n):
-        x = torch.randn(batch, channels, samples, device=device).cumsum(-1)  # red noise, not white
+        x = torch.randn(batch, channels, samples, device=device, generator=g).cumsum(-1)  # red noise, not white
         out.append((x - x.mean(-1, keepdim=True)) / x.std(-1, keepdim=True))
     return out
 
@@ -114,37 +117,69 @@ def our_config(args):
     return load_config(CONFIG, overrides)
 
 
-def our_setup(args, device: torch.device):
-    "The experiment config, its model on `device` and an AdamW as the trainer builds it."
+def our_setup(args, device: torch.device, fused: bool = False, seed: int = 0):
+    "The experiment config, its model on `device` (initialised from `seed`) and an AdamW as the trainer builds it."
     cfg = our_config(args)
+    torch.manual_seed(seed)
     model = ContrastiveModel(cfg.model, cfg.encoder, diversity_lambda=cfg.train.diversity_lambda).to(device)
     optimizer = torch.optim.AdamW(param_groups(model, cfg.optimizer.weight_decay), lr=cfg.optimizer.lr,
-                                  betas=tuple(cfg.optimizer.betas), eps=cfg.optimizer.eps)
+                                  betas=tuple(cfg.optimizer.betas), eps=cfg.optimizer.eps, fused=fused or None)
     model.set_gumbel_temperature(2.0)
     return cfg, model, optimizer
 
 
-def autocast(device: torch.device):
-    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+def autocast(device: torch.device, cache_enabled: bool = True):
+    return torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=cache_enabled) if device.type == "cuda" \
+        else nullcontext()
 
 
-def our_step_fn(cfg, model, optimizer, batches, device: torch.device):
-    "One full training step per call: forward (masking, quantizer, negatives, loss), backward, clipping, AdamW."
+def our_step_fn(cfg, model, optimizer, batches, device: torch.device, graphed: bool):
+    """One full training step per call, as the trainer runs it: forward (masking, quantizer, negatives, loss) and
+    backward through `forward_backward` (eager; `graphed=False`, the step as it was before CUDA graphs) or replayed
+    as one CUDA graph (`CapturedStep`, the trainer's default on a GPU), then clipping and the AdamW step."""
     it = iter(range(10**9))
     clip = cfg.train.clip_grad_norm or float("inf")
+    captured = None
 
     def step(waveforms=None):
-        x = batches[next(it) % len(batches)] if waveforms is None else waveforms
-        with torch.profiler.record_function("forward"), autocast(device):
-            loss, _ = model(x)
-        with torch.profiler.record_function("backward"):
-            loss.backward()
+        nonlocal captured
+        k = next(it)
+        x = batches[k % len(batches)] if waveforms is None else waveforms
+        if graphed:
+            if captured is None: captured = CapturedStep(model, x, lambda: autocast(device, cache_enabled=False))
+            captured.flat_grad.zero_()
+            out = captured(x, seed=derive_seed(0, k), generator_seed=derive_seed(1, k))
+            with torch.profiler.record_function("optimizer"):
+                grad_norm = clip_flat_(captured.flat_grad, clip)
+                optimizer.step()
+            return out.metrics[0]
+        torch.manual_seed(derive_seed(0, k))
+        generator = torch.Generator(device).manual_seed(derive_seed(1, k))
+        out = forward_backward(model, x, generator, 1.0, lambda: autocast(device))
         with torch.profiler.record_function("optimizer"):
             nn.utils.clip_grad_norm_(model.parameters(), clip)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-        return loss
+        return out.metrics[0]
     return step
+
+
+def loss_curves(args, device: torch.device, steps: int) -> dict:
+    """The same run twice from the same initial weights, batches and seeds: eager with for-each AdamW (the step as it
+    was) and the trainer's default GPU step (compiled blocks, CUDA graph, fused AdamW). Returns both loss curves and their largest difference."""
+    curves = {}
+    for graphed in (False, True):
+        cfg, model, optimizer = our_setup(args, device, fused=graphed and device.type == "cuda", seed=0)
+        if graphed and device.type == "cuda": compile_blocks(model)  # the trainer's default step on a GPU
+        batches = waveform_batches(4, cfg.loader.batch_size, cfg.encoder.d_data, cfg.dataset.sample_len, device, seed=1)
+        step = our_step_fn(cfg, model, optimizer, batches, device, graphed and device.type == "cuda")
+        curves["graphed" if graphed else "eager"] = [float(step()) for _ in range(steps)]
+        del model, optimizer, batches, step
+        reset_peak(device)
+    diff = [abs(a - b) for a, b in zip(curves["eager"], curves["graphed"])]
+    log(f"loss curves over {steps} steps: largest |eager - graphed| {max(diff):.4f}, final {curves['eager'][-1]:.4f} "
+        f"vs {curves['graphed'][-1]:.4f}")
+    return {"steps": steps, **curves, "max_abs_diff": max(diff), "mean_abs_diff_last10": statistics.mean(diff[-10:])}
 
 
 def component_modules(model: ContrastiveModel) -> dict[str, nn.Module]:
@@ -208,9 +243,9 @@ RANGE_PREFIXES = ("forward", "backward", "optimizer", "encoder", "unet", "contex
                   "negative", "span")
 
 
-def profile_components(step, model, device: torch.device, steps: int) -> dict[str, dict]:
+def profile_components(step, model, device: torch.device, steps: int, ranges: bool = True) -> dict[str, dict]:
     "Per-range CPU and device time per step (ms) from torch.profiler over `steps` steps, with ranges installed."
-    handles, wrapped = install_ranges(model)
+    handles, wrapped = install_ranges(model) if ranges else ([], [])
     try:
         step(); synchronize(device)  # hooks in place before the profiled steps
         activities = [torch.profiler.ProfilerActivity.CPU]
@@ -230,31 +265,39 @@ def profile_components(step, model, device: torch.device, steps: int) -> dict[st
     rows["all device kernels"] = {"calls_per_step": sum(e.count for e in kernels) / steps, "cpu_ms_per_step": 0.0,
                                   "device_ms_per_step": sum(e.self_device_time_total for e in kernels) / 1e3 / steps
                                   if kernels else 0.0}
+    top = sorted(kernels, key=lambda e: -e.self_device_time_total)[:25]
+    rows["top kernels"] = [{"kernel": e.key[:120], "calls_per_step": e.count / steps,
+                            "device_ms_per_step": e.self_device_time_total / 1e3 / steps} for e in top]
     return rows
 
 
-def bench_ours(args, device: torch.device, rate: float) -> dict:
-    cfg, model, optimizer = our_setup(args, device)
+def bench_ours(args, device: torch.device, rate: float, graphed: bool, compiled: bool = False) -> dict:
+    "Our full training step, eager (the step before CUDA graphs) or graphed (the trainer's default on a GPU)."
+    graphed = graphed and device.type == "cuda"
+    cfg, model, optimizer = our_setup(args, device, fused=graphed)
+    if compiled: compile_blocks(model)
     B, S = cfg.loader.batch_size, cfg.dataset.sample_len
     batches = waveform_batches(3, B, cfg.encoder.d_data, S, device)
-    step = our_step_fn(cfg, model, optimizer, batches, device)
+    step = our_step_fn(cfg, model, optimizer, batches, device, graphed)
     reset_peak(device)
     t0 = time.perf_counter()
     step(); synchronize(device)
-    first_s = time.perf_counter() - t0  # holds the Triton compilation
+    first_s = time.perf_counter() - t0  # holds the Triton compilation (and the graph capture)
     ms, times = median_step_ms(step, device, args.warmup, args.steps)
     flops = model_flops(cfg.model, cfg.encoder, S)
     per_sample = float(flops.total.sum())
     sps = B * 1e3 / ms
-    out = {"name": "ours (xLSTM U-Net)", "batch": B, "samples": S, "median_ms": ms, "min_ms": min(times),
+    name = "ours (xLSTM U-Net), " + ("CUDA graph + fused AdamW" if graphed else "eager") + (" + compiled blocks" if compiled else "")
+    out = {"name": name, "batch": B, "samples": S, "median_ms": ms, "min_ms": min(times),
            "max_ms": max(times), "samples_per_s": sps, "peak_memory_GiB": peak_memory_gib(device),
            "parameters": sum(p.numel() for p in model.parameters()), "first_step_s": first_s,
            "model_flops_per_sample": per_sample, "model_tflop_per_s": per_sample * sps / 1e12,
            "mfu": mfu(per_sample, sps, rate),
            "flops_by_component": flops.groupby("component", sort=False).total.sum().to_dict()}
-    log(f"ours: {ms:.1f} ms/step, {sps:.0f} samples/s, MFU {out['mfu']:.2%}")
-    out["profile"] = profile_components(step, model, device, args.profile_steps)
-    del model, optimizer, batches
+    log(f"{name}: {ms:.1f} ms/step, {sps:.0f} samples/s, MFU {out['mfu']:.2%}, peak {out['peak_memory_GiB'] or 0:.1f} GiB")
+    # eager: per-component ranges; graphed: the replay is one range, its kernels' total is the GPU's busy time
+    out["profile"] = profile_components(step, model, device, args.profile_steps, ranges=not graphed)
+    del model, optimizer, batches, step
     return out
 
 
@@ -322,9 +365,10 @@ def bench_data(args, cfg, device: torch.device) -> dict:
     path = Path(args.data_dir) / f"bench_{args.traces}"
     S = cfg.dataset.sample_len
     t0 = time.perf_counter()
-    if not (path / "metadata.csv").exists():
+    if not ((path / "metadata.csv").exists() or (path / "chunks").exists()):
+        cores = os.cpu_count() or 1  # one chunk per core, written side by side
         build_offline_dataset(path, n_traces=args.traces, trace_seconds=S / cfg.dataset.sampling_rate + 1.0,
-                              include_obspy=False, overwrite=path.exists())
+                              include_obspy=False, overwrite=path.exists(), chunks=min(cores, 32), workers=cores)
     build_s = time.perf_counter() - t0
     workers = args.workers if args.workers is not None else os.cpu_count()
     dcfg = dataclasses.replace(cfg.dataset, dataset_name=[str(path)])
@@ -333,8 +377,9 @@ def bench_data(args, cfg, device: torch.device) -> dict:
     wps = windows_per_second(loader, n_batches=args.loader_batches)
     log(f"data: {wps:.0f} windows/s with {workers} workers")
 
-    _, model, optimizer = our_setup(args, device)
-    step = our_step_fn(cfg, model, optimizer, [], device)
+    _, model, optimizer = our_setup(args, device, fused=device.type == "cuda")
+    if device.type == "cuda": compile_blocks(model)  # the trainer's step at full speed
+    step = our_step_fn(cfg, model, optimizer, [], device, graphed=device.type == "cuda")
     loader.sampler.set_epoch(1)
     batches = iter(loader)
     wait, total = [], []
@@ -374,10 +419,21 @@ def markdown(report: dict) -> str:
     ours, base = report["steps"].get("ours"), report["steps"].get("reference_base")
     if ours and base:
         lines += ["", f"ours / SeisLM-base-sized reference: {ours['samples_per_s'] / base['samples_per_s']:.1f}x samples/s"]
-    if ours:
-        lines += ["", "| range (per step) | calls | CPU ms | device ms |", "|---|---|---|---|"]
+    for key in ("ours_eager", "ours"):
+        run = report["steps"].get(key)
+        if not run: continue
+        lines += ["", f"Profile of {run['name']}:", "", "| range (per step) | calls | CPU ms | device ms |", "|---|---|---|---|"]
+        ranges = {k: r for k, r in run["profile"].items() if k != "top kernels"}
         lines += [f"| {k} | {r['calls_per_step']:.0f} | {r['cpu_ms_per_step']:.2f} | {r['device_ms_per_step']:.2f} |"
-                  for k, r in sorted(ours["profile"].items(), key=lambda kv: (-kv[1]["device_ms_per_step"], -kv[1]["cpu_ms_per_step"]))]
+                  for k, r in sorted(ranges.items(), key=lambda kv: (-kv[1]["device_ms_per_step"], -kv[1]["cpu_ms_per_step"]))]
+        lines += ["", "| kernel | calls per step | device ms per step |", "|---|---|---|"]
+        lines += [f"| `{r['kernel']}` | {r['calls_per_step']:.0f} | {r['device_ms_per_step']:.2f} |"
+                  for r in run["profile"].get("top kernels", [])]
+    if report.get("loss_curves"):
+        c = report["loss_curves"]
+        lines += ["", f"Fixed-seed loss curves over {c['steps']} steps, eager vs graphed: largest difference "
+                      f"{c['max_abs_diff']:.4f}, mean over the last 10 steps {c['mean_abs_diff_last10']:.4f}; final loss "
+                      f"{c['eager'][-1]:.4f} vs {c['graphed'][-1]:.4f}."]
     if report.get("data"):
         d = report["data"]
         lines += ["", f"DataLoader: {d['windows_per_s']:.0f} windows/s with {d['workers']} workers from {d['traces']} "
@@ -397,9 +453,10 @@ def parse_args(argv=None):
     p.add_argument("--loader-batches", type=int, default=None, help="batches timed for windows/s (default 100)")
     p.add_argument("--data-dir", default="/tmp/seis_bench_data", help="where the benchmark HDF5 is built")
     p.add_argument("--matmul-n", type=int, default=None, help="size of the square bf16 products (default 8192)")
-    p.add_argument("--skip", nargs="*", default=[], choices=["ours", "reference", "data"], help="parts to leave out")
+    p.add_argument("--curve-steps", type=int, default=None, help="steps of the eager-vs-graphed loss curves (default 60)")
+    p.add_argument("--skip", nargs="*", default=[], choices=["ours", "compiled", "loss", "reference", "data"], help="parts to leave out")
     args = p.parse_args(argv)
-    defaults = dict(steps=(3, 30), warmup=(1, 5), profile_steps=(1, 5), traces=(300, 200_000),
+    defaults = dict(steps=(3, 30), curve_steps=(3, 60), warmup=(1, 5), profile_steps=(1, 5), traces=(300, 200_000),
                     loader_batches=(3, 100), matmul_n=(256, 8192))
     for k, (quick, full) in defaults.items():
         if getattr(args, k) is None: setattr(args, k, quick if args.quick else full)
@@ -425,15 +482,27 @@ def main(argv=None) -> dict:
     log(f"bf16 matmul: {rate / 1e12:.1f} TFLOP/s")
     cfg = our_config(args)
     S = cfg.dataset.sample_len
-    parts = [("ours", "ours", lambda: bench_ours(args, device, rate)),
+    parts = [("ours", "ours", lambda: bench_ours(args, device, rate, graphed=True)),
+             ("ours", "ours_eager", lambda: bench_ours(args, device, rate, graphed=False)),
+             ("compiled", "ours_compiled", lambda: bench_ours(args, device, rate, graphed=True, compiled=True)),
+             ("loss", "loss_curves", lambda: loss_curves(args, device, args.curve_steps)),
              ("reference", "reference_base", lambda: bench_reference(args, device, "base", 2 if args.quick else 64, S)),
              ("reference", "reference_large", lambda: bench_reference(args, device, "large", 2 if args.quick else 48, S)),
              ("data", "data", lambda: bench_data(args, cfg, device))]
     for kind, name, run in parts:  # GPU parts first; the report is rewritten after each, so a run cut short keeps its figures
         if kind in args.skip: continue
         t0 = time.perf_counter()
-        result = run()
-        if kind == "data": report["data"] = result
+        try:
+            result = run()
+        except Exception as e:  # one part failing leaves the others' figures; the error goes into the report
+            import traceback
+            log(f"{name} failed:\n{traceback.format_exc()}")
+            result = {"error": f"{type(e).__name__}: {e}"}
+            reset_peak(device)
+            if kind not in ("data", "loss"):
+                report.setdefault("errors", {})[name] = result["error"]
+                continue
+        if kind in ("data", "loss"): report[name] = result
         else: report["steps"][name] = result
         report.setdefault("part_wall_s", {})[name] = time.perf_counter() - t0
         (args.out / "benchmark.json").write_text(json.dumps(report, indent=1, default=str))

@@ -18,7 +18,8 @@ import yaml
 from matplotlib.figure import Figure
 
 # %% auto #0
-__all__ = ['CURVES', 'MetricsTail', 'run_total_steps', 'RunProgress', 'run_progress', 'plot_run', 'RunMonitor', 'watch']
+__all__ = ['CURVES', 'MetricsTail', 'run_total_steps', 'RunProgress', 'run_progress', 'plot_run', 'RunMonitor', 'watch',
+           'interactive_frontend']
 
 # %% ../nbs/22_monitor.ipynb #6149c52a
 class MetricsTail:
@@ -59,14 +60,24 @@ def _read_yaml(path: Path) -> dict:
     try: return yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError): return {}
 
+def _summary_path(run_dir, since: float | None) -> Path | None:
+    "The run's summary.json when it exists and was written at or after `since`"
+    path = Path(run_dir) / "summary.json"
+    try: written = path.stat().st_mtime
+    except OSError: return None
+    return path if since is None or written >= since else None
+
 def run_total_steps(
     run_dir, # run folder
     records: list[dict] = (), # its records so far (for the length of an epoch)
+    since: float | None = None, # a `time.time()`: a summary.json written before it is an earlier run's; None: any
 ) -> int | None: # optimizer steps the run will take; None while unknown
     "How many steps the run takes: from summary.json, else from config.yaml and the records"
     run_dir = Path(run_dir)
-    try: return int(json.loads((run_dir / "summary.json").read_text())["total_steps"])
-    except (OSError, ValueError, KeyError): pass
+    summary = _summary_path(run_dir, since)
+    if summary is not None:
+        try: return int(json.loads(summary.read_text())["total_steps"])
+        except (OSError, ValueError, KeyError): pass
     trainer = _read_yaml(run_dir / "config.yaml").get("trainer", {})
     max_steps, max_epochs = trainer.get("max_steps"), trainer.get("max_epochs")
     first_of_epoch_1 = min((r["step"] for r in records if r.get("epoch", 0) >= 1), default=None)
@@ -82,7 +93,7 @@ class RunProgress:
     total_steps: int | None  # steps of the whole run; None while unknown
     samples_per_s: float | None  # training throughput of the last training record (all ranks)
     step_time_s: float | None  # seconds per optimizer step in that record
-    finished: bool  # summary.json exists: the trainer has ended
+    finished: bool  # summary.json (of this run, not an earlier one) exists: the trainer has ended
 
     @property
     def seconds_left(self) -> float | None:
@@ -109,15 +120,16 @@ def run_progress(
     run_dir, # run folder
     records: list[dict], # its records so far
     total_steps: int | None = None, # steps of the run when known to the caller; None: `run_total_steps`
+    since: float | None = None, # a `time.time()`: a summary.json written before it is an earlier run's; None: any
 ) -> RunProgress:
     "Step, epoch, throughput and length of a run from its records"
     trained = [r for r in records if "train/loss" in r]
     last = records[-1] if records else {}
     latest = trained[-1] if trained else {}
     return RunProgress(step=last.get("step", 0), epoch=last.get("epoch", 0),
-                       total_steps=total_steps or run_total_steps(run_dir, records),
+                       total_steps=total_steps or run_total_steps(run_dir, records, since),
                        samples_per_s=latest.get("train/samples_per_s"), step_time_s=latest.get("train/step_time_s"),
-                       finished=(Path(run_dir) / "summary.json").is_file())
+                       finished=_summary_path(run_dir, since) is not None)
 
 # %% ../nbs/22_monitor.ipynb #1e00300a
 CURVES = (("loss", "train/loss", "val/loss", "linear"),
@@ -129,17 +141,19 @@ def plot_run(
     run_dir, # run folder
     total_steps: int | None = None, # steps of the run when known to the caller
     records: list[dict] | None = None, # records already read; None: read metrics.jsonl now
+    since: float | None = None, # a `time.time()`: a summary.json written before it is an earlier run's; None: any
 ) -> Figure: # 2 x 2 curves titled with the progress
     "Loss, perplexity, Gumbel temperature and learning rate of a run, as far as it has been written"
     records = MetricsTail(run_dir).poll() if records is None else records
-    progress = run_progress(run_dir, records, total_steps)
+    progress = run_progress(run_dir, records, total_steps, since)
     frame = pd.DataFrame(records)
     fig = Figure(figsize=(8, 4.6), dpi=80, layout="constrained")
     for ax, (title, train_key, val_key, scale) in zip(fig.subplots(2, 2, sharex=True).flat, CURVES):
         for key, style, label in ((train_key, "-", "train"), (val_key, "o", "val")):
             if key is None or key not in frame: continue
             rows = frame.dropna(subset=[key])
-            ax.plot(rows.step, rows[key], style, ms=4, lw=1.2, label=label)
+            # a line through one point draws nothing: the first record of a run shows as a dot
+            ax.plot(rows.step, rows[key], style if len(rows) > 1 else "o", ms=4, lw=1.2, label=label)
         ax.set(title=title, yscale=scale)
         ax.title.set_fontsize(9)
         ax.tick_params(labelsize=8)
@@ -158,9 +172,11 @@ class RunMonitor:
                  every: float = 5.0, # seconds between refreshes
                  total_steps: int | None = None, # steps of the run when known; None: from the folder
                  show_curves: bool = True, # False: the progress bar only (terminals)
+                 since: float | None = None, # when the run was (re)started: an older summary.json is an earlier run's
                 ):
         from tqdm.auto import tqdm  # a widget bar in a notebook, text elsewhere
         self.run_dir, self.every, self.total_steps, self.show_curves = Path(run_dir), every, total_steps, show_curves
+        self.since = since
         self.tail, self.progress = MetricsTail(run_dir), None
         self.bar = tqdm(total=total_steps, desc=self.run_dir.name, unit="step", dynamic_ncols=True)
         self.output = None
@@ -172,10 +188,10 @@ class RunMonitor:
     def refresh(self) -> RunProgress: # where the run stands now
         "Read new records, redraw the curves when anything changed, then move the bar"
         new = self.tail.poll()
-        progress = run_progress(self.run_dir, self.tail.records, self.total_steps)
+        progress = run_progress(self.run_dir, self.tail.records, self.total_steps, self.since)
         # curves first: a bar that shows a step promises curves that show it too
         if self.output is not None and (new or self.progress is None or progress.finished != self.progress.finished):
-            self._draw(plot_run(self.run_dir, self.total_steps, self.tail.records))
+            self._draw(plot_run(self.run_dir, self.total_steps, self.tail.records, self.since))
         if progress.total_steps and progress.total_steps != self.bar.total:
             self.bar.reset(total=progress.total_steps)
         self.bar.update(progress.step - self.bar.n)
@@ -196,11 +212,13 @@ class RunMonitor:
 
     def _loop(self):
         while True:
+            stopping = self._stop.is_set()  # looked at before reading: what was written before `stop` gets drawn
             try: finished = self.refresh().finished
             except Exception as e:  # a thread's exception would vanish; say it where the curves are
                 self.bar.write(f"run monitor stopped: {type(e).__name__}: {e}")
                 return
-            if finished or self._stop.wait(self.every): break
+            if finished or stopping: break
+            self._stop.wait(self.every)
         self.bar.close()
 
     def start(self) -> RunMonitor:
@@ -212,7 +230,7 @@ class RunMonitor:
         return self
 
     def stop(self, timeout: float = 10.0):
-        "End the background refreshes (after the one under way)"
+        "End the background refreshes after one last one, which shows all that the run had written by now"
         self._stop.set()
         if self._thread is not None: self._thread.join(timeout)
 
@@ -229,10 +247,11 @@ def watch(
     total_steps: int | None = None, # steps of the run when known; None: from the folder
     background: bool = True, # True: return at once and refresh from a thread; False: block until the run ends
     timeout: float | None = None, # blocking only: give up after this many seconds
+    since: float | None = None, # when the run was (re)started: an older summary.json is an earlier run's
 ) -> RunMonitor:
     "Follow a run: progress bar and curves in a notebook, refreshed until the run writes summary.json"
     from fastcore.imports import in_notebook
-    monitor = RunMonitor(run_dir, every, total_steps, show_curves=in_notebook())
+    monitor = RunMonitor(run_dir, every, total_steps, show_curves=in_notebook(), since=since)
     if monitor.output is not None:
         from IPython.display import display
         display(monitor)
@@ -243,3 +262,15 @@ def watch(
         time.sleep(every)
     monitor.bar.close()
     return monitor
+
+# %% ../nbs/22_monitor.ipynb #e1de0d46
+def interactive_frontend(
+    shell=None, # an IPython shell; None: the one running this code, if any
+) -> bool: # True when the cell being run came from a frontend that a person uses
+    "Whether a person's notebook frontend (one that answers `input()`) runs the current cell"
+    if shell is None:
+        try: from IPython import get_ipython
+        except ImportError: return False
+        shell = get_ipython()
+    # ipykernel keeps the current request's allow_stdin here; getattr: other shells have no kernel
+    return bool(getattr(getattr(shell, "kernel", None), "_allow_stdin", False))

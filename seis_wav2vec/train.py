@@ -6,11 +6,11 @@
 __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'FAULTS_ENV', 'FAULT_KINDS', 'DistEnv', 'setup_distributed',
            'teardown_distributed', 'derive_seed', 'seed_everything', 'decays', 'param_groups', 'cosine_warmup_factor',
            'gumbel_temperature', 'RunLength', 'run_length', 'CheckpointError', 'atomic_write_bytes', 'checkpoint_bytes',
-           'save_checkpoint', 'load_checkpoint', 'resume_path', 'rng_state', 'set_rng_state', 'MetricsLog',
-           'read_metrics', 'autocast_for', 'validate', 'ranks_in_sync', 'RunStopped', 'Fault', 'parse_faults',
-           'FaultPlan', 'divergence_stats', 'DivergenceGuard', 'geometry_problems', 'dataset_name_problems',
-           'device_problems', 'data_size_problems', 'check_launch', 'default_run_dir', 'probe_run_dir', 'train',
-           'parse_args', 'main']
+           'save_checkpoint', 'load_checkpoint', 'resume_path', 'rng_state', 'set_rng_state', 'truncate_jsonl',
+           'MetricsLog', 'read_metrics', 'autocast_for', 'validate', 'ranks_in_sync', 'RunStopped', 'Fault',
+           'parse_faults', 'FaultPlan', 'divergence_stats', 'DivergenceGuard', 'geometry_problems',
+           'dataset_name_problems', 'device_problems', 'data_size_problems', 'check_launch', 'default_run_dir',
+           'probe_run_dir', 'train', 'parse_args', 'main']
 
 # %% ../nbs/21_train.ipynb #bf2887e1
 import argparse
@@ -232,13 +232,23 @@ def set_rng_state(state: dict, device: torch.device):
     random.setstate((version, tuple(internal), gauss))
 
 # %% ../nbs/21_train.ipynb #0c2139af
+def truncate_jsonl(path: Path, # a file of JSON records with a "step" each
+                   step: int, # records of later steps are dropped
+                  ):
+    "Keep the records of `path` up to `step` (a run resumed there redoes the rest); a torn last line is dropped too."
+    if not path.exists(): return
+    kept = []
+    for line in path.read_text().splitlines():
+        try: record = json.loads(line)
+        except json.JSONDecodeError: continue  # the line a killed process was writing
+        if record["step"] <= step: kept.append(line)
+    atomic_write_bytes("".join(l + "\n" for l in kept).encode(), path)
+
 class MetricsLog:
     "Rank 0's metric records: `metrics.jsonl` plus TensorBoard under `tb/`."
     def __init__(self, run_dir: Path, resume_step: int | None = None):
         self.path = Path(run_dir) / "metrics.jsonl"
-        if resume_step is not None and self.path.exists():
-            kept = [l for l in self.path.read_text().splitlines() if l and json.loads(l)["step"] <= resume_step]
-            atomic_write_bytes("".join(l + "\n" for l in kept).encode(), self.path)
+        if resume_step is not None: truncate_jsonl(self.path, resume_step)
         self.tb = SummaryWriter(str(Path(run_dir) / "tb"), purge_step=None if resume_step is None else resume_step + 1)
 
     def log(self, record: dict):
@@ -577,7 +587,9 @@ def train(cfg: ExperimentConfig, # the experiment
         for t in list(model.parameters()) + list(model.buffers()): dist.broadcast(t.data, 0)  # what DDP does at start
     ddp = DistributedDataParallel(model, device_ids=[env.device.index] if env.device.type == "cuda" else None) \
         if W > 1 and not graphed else model
-    log = MetricsLog(run_dir, resume_step=step if resume else None) if main else None
+    # a fresh start (step 0) also drops the records of an attempt that died before its first checkpoint
+    log = MetricsLog(run_dir, resume_step=step) if main else None
+    if main: truncate_jsonl(run_dir / "bad_steps.jsonl", step)
     say(f"run {run_dir}: {W} process(es) on {env.device.type}, {sum(p.numel() for p in model.parameters()):,} "
         f"parameters, {length.steps_per_epoch} steps/epoch, {length.total_steps} steps, warmup "
         f"{length.warmup_steps}, validation every {length.val_every} steps" + (f", resuming at step {step}" if resume else ""))
@@ -646,7 +658,8 @@ def train(cfg: ExperimentConfig, # the experiment
         if improved: best, best_step = value, step
         if main: log.log({"step": step, "epoch": epoch, **metrics})
         say(f"step {step} validation: " + " ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
-        checkpoint("last.pt", "best.pt") if improved else checkpoint("last.pt")
+        # best.pt before last.pt: a kill between the two leaves best.pt at least as new as the best last.pt records
+        checkpoint("best.pt", "last.pt") if improved else checkpoint("last.pt")
 
     temperature = gumbel_temperature(step, length.total_steps, cfg.train.gumbel_max_temperature,
                                      cfg.train.gumbel_min_temperature)

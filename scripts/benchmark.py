@@ -150,7 +150,7 @@ def our_step_fn(cfg, model, optimizer, batches, device: torch.device, graphed: b
             captured.flat_grad.zero_()
             out = captured(x, seed=derive_seed(0, k), generator_seed=derive_seed(1, k))
             with torch.profiler.record_function("optimizer"):
-                grad_norm = clip_flat_(captured.flat_grad, clip)
+                clip_flat_(captured.flat_grad, clip)
                 optimizer.step()
             return out.metrics[0]
         torch.manual_seed(derive_seed(0, k))

@@ -2,7 +2,7 @@
 # GPU check of the trainer: the full experiment config (batch 64 per GPU, TFLA Triton kernels, bf16 autocast) for a
 # few hundred steps on the offline dataset built on the machine, first on one GPU, then (with two or more GPUs) under
 # torchrun DDP on two. Records step time, samples/s and peak memory, and whether the ranks hold identical weights
-# after one step and at the end, in $OUT (gpu_train_check.md / .json, the logs and the metrics).
+# after one step and at the end, in $OUT (runs.md / runs.json, the logs and the metrics).
 #
 # Run from the repository root on a machine with one or two H200s:
 #   bash scripts/gpu_train_check.sh            # STEPS=300 by default; STEPS=100 bash ... for a shorter check
@@ -48,40 +48,4 @@ if [ "$NGPU" -ge 2 ]; then
   run ddp2 2
 fi
 
-python3 - "$RUNS" "$OUT" "$STEPS" <<'PY'
-import json, sys
-from pathlib import Path
-runs, out, steps = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-rows = {}
-for name in ("gpu1", "ddp2_one_step", "ddp2"):
-    if not (runs / name / "summary.json").exists(): continue
-    summary = json.loads((runs / name / "summary.json").read_text())
-    if not (runs / name / "metrics.jsonl").exists():  # a run stopped before its first log interval
-        rows[name] = dict(processes=summary["world_size"], steps=summary["step"], ranks_in_sync=summary["ranks_in_sync"])
-        continue
-    recs = [json.loads(l) for l in (runs / name / "metrics.jsonl").read_text().splitlines() if l]
-    train = [r for r in recs if "train/loss" in r]
-    steady = train[1:] or train  # the first interval holds the Triton compilation
-    mean = lambda k: sum(r[k] for r in steady) / len(steady)
-    row = dict(processes=summary["world_size"], steps=summary["step"], ranks_in_sync=summary["ranks_in_sync"],
-               step_time_s=mean("train/step_time_s"), samples_per_s=mean("train/samples_per_s"),
-               samples_per_s_per_gpu=mean("train/samples_per_s") / summary["world_size"],
-               peak_mem_gib=max(r.get("train/peak_mem_gib", 0) for r in train),
-               loss_first=train[0]["train/loss"], loss_last=train[-1]["train/loss"],
-               perplexity_last=train[-1]["train/perplexity"], wall_s=summary["wall_s"])
-    rows[name] = row
-    if name != "ddp2_one_step":
-        (out / f"{name}_metrics.jsonl").write_text((runs / name / "metrics.jsonl").read_text())
-(out / "gpu_train_check.json").write_text(json.dumps(rows, indent=1))
-keys = ["processes", "steps", "step_time_s", "samples_per_s", "samples_per_s_per_gpu", "peak_mem_gib",
-        "loss_first", "loss_last", "perplexity_last", "ranks_in_sync", "wall_s"]
-fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)
-lines = [f"Full config (configs/xlstm_unet_seisbench.yaml), batch 64 per GPU, {steps} steps; step time and samples/s "
-         "are means over the logged intervals after the first (Triton compilation); see the .log files for commands.",
-         "", "| run | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
-lines += [f"| {n} | " + " | ".join(fmt(r.get(k, "")) for k in keys) + " |" for n, r in rows.items()]
-(out / "gpu_train_check.md").write_text("\n".join(lines) + "\n")
-print("\n".join(lines))
-bad = [n for n, r in rows.items() if not r["ranks_in_sync"]]
-sys.exit(f"ranks out of sync in {bad}" if bad else 0)
-PY
+python3 scripts/summarize_runs.py --out "$OUT" "$RUNS/gpu1" "$RUNS/ddp2_one_step" "$RUNS/ddp2"

@@ -5,7 +5,8 @@ memory, first and last loss and perplexity, ranks in sync, and scaling against t
     python3 scripts/summarize_runs.py --out OUT_DIR RUN_DIR [RUN_DIR ...]
 
 Step time and samples/s are means over the logged intervals after the first (which holds the Triton compilation
-and the CUDA-graph capture). Writes runs.json and runs.md into OUT_DIR and copies each run's metrics.jsonl there.
+and the CUDA-graph capture). Writes runs.json and runs.md into OUT_DIR and copies each run's metrics.jsonl there;
+exits with an error when a run's ranks ended with different weights.
 """
 import argparse
 import json
@@ -60,6 +61,8 @@ def main(argv=None):
     lines += [f"| {r['run']} | " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
     (args.out / "runs.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    out_of_sync = [r["run"] for r in rows if r.get("ranks_in_sync") is False]
+    if out_of_sync: raise SystemExit(f"ranks hold different weights at the end of {out_of_sync}")
 
 
 if __name__ == "__main__":

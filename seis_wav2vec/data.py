@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from .offline import (
     DATA_ENV, OBSPY_RECORDINGS, OFFLINE_DATASETS, OFFLINE_N_TRACES, OFFLINE_NAME, SAMPLING_RATE, _is_complete,
-    build_offline_dataset, build_offline_dataset_cli, data_dir, offline_dataset_path)
+    build_offline_dataset, build_offline_dataset_cli, built_by_current_generator, data_dir, offline_dataset_path)
 
 # %% ../nbs/00_data.ipynb #e3f3b784
 _log = logging.getLogger(__name__)
@@ -144,9 +144,9 @@ def open_dataset(name: str, # 'offline', 'offline_shifted', a SeisBench benchmar
         return getattr(sbd, benchmark)(**options)
     if name in OFFLINE_DATASETS:
         path = offline_dataset_path(name)
-        if not _is_complete(path):
-            _log.warning(f"{name} dataset not found at {path}: building it now ({OFFLINE_N_TRACES} synthetic traces, "
-                         f"a few seconds)")
+        if not built_by_current_generator(path, name):
+            _log.warning(f"{name} dataset not found at {path}, or built by an older generator: building it now "
+                         f"({OFFLINE_N_TRACES} synthetic traces, a few seconds)")
             build_offline_dataset(path, overwrite=path.exists(), setting=name)
     else:
         path = Path(name).expanduser()

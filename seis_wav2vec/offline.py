@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'OFFLINE_NAME', 'OFFLINE_DATASETS', 'SAMPLING_RATE', 'OFFLINE_N_TRACES', 'BROADBAND', 'SHORT_PERIOD',
-           'GEOPHONE', 'OFFLINE_SETTINGS', 'OBSPY_RECORDINGS', 'PICK_SPREAD_S', 'data_dir', 'offline_dataset_path',
-           'Instrument', 'GeneratorSetting', 'generator_setting', 'station_table', 'coloured_noise', 'slow_envelope',
-           'obspy_recordings', 'real_noise_segments', 'real_noise', 'local_event_sources', 'local_event_waveforms',
-           'noise_bursts', 'spike_train', 'gap_mask', 'pick_scale_s', 'analyst_picks', 'synthetic_traces',
-           'build_offline_dataset', 'build_offline_dataset_cli']
+           'GEOPHONE', 'OFFLINE_SETTINGS', 'OBSPY_RECORDINGS', 'PICK_SPREAD_S', 'GENERATOR_VERSION', 'data_dir',
+           'offline_dataset_path', 'Instrument', 'GeneratorSetting', 'generator_setting', 'station_table',
+           'coloured_noise', 'slow_envelope', 'obspy_recordings', 'real_noise_segments', 'real_noise',
+           'local_event_sources', 'local_event_waveforms', 'noise_bursts', 'spike_train', 'gap_mask', 'pick_scale_s',
+           'analyst_picks', 'synthetic_traces', 'build_offline_dataset', 'built_by_current_generator',
+           'build_offline_dataset_cli']
 
 # %% ../nbs/01_offline.ipynb #42830f9a
 import argparse
@@ -18,6 +19,7 @@ import dataclasses
 import functools
 import importlib.util
 import io
+import json
 import logging
 import multiprocessing as mp
 import os
@@ -562,6 +564,7 @@ def _add_picks(meta: pd.DataFrame, # from `synthetic_traces`, changed in place
 
 # %% ../nbs/01_offline.ipynb #1bc46bdd
 _BLOCK = 256                # traces synthesised per generator block
+GENERATOR_VERSION = 2       # raised with every change of the generator, so stale bundled datasets are rebuilt
 
 def _is_complete(path: Path) -> bool:
     "Whether `path` holds a SeisBench dataset (plain or chunked) whose files are all present."
@@ -649,6 +652,8 @@ def build_offline_dataset(path: str | Path | None = None, # target folder; defau
         for job in jobs: _write_chunk_range(job)
     if chunks > 1:
         (staging / "chunks").write_text("\n".join(names) + "\n")
+    (staging / "generator.json").write_text(json.dumps(dict(
+        setting=setting.name, version=GENERATOR_VERSION, seed=seed, n_traces=n_traces, trace_seconds=trace_seconds)))
     if overwrite:
         shutil.rmtree(path, ignore_errors=True)
     try:
@@ -661,6 +666,17 @@ def build_offline_dataset(path: str | Path | None = None, # target folder; defau
     return path
 
 # %% ../nbs/01_offline.ipynb #44e0658b
+def built_by_current_generator(path: Path, # a dataset folder
+                               setting: str, # the setting it should hold, e.g. 'offline'
+                              ) -> bool:
+    "Whether `path` holds a complete offline dataset of `setting` written by this version of the generator."
+    try:
+        stamp = json.loads((path / "generator.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return _is_complete(path) and stamp.get("setting") == setting and stamp.get("version") == GENERATOR_VERSION
+
+# %% ../nbs/01_offline.ipynb #ce634ac1
 def build_offline_dataset_cli(argv: list[str] | None = None, # arguments; None reads the command line
                              ) -> Path:
     "Console entry point `seis-wav2vec-build-data`."

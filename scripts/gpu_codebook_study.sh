@@ -41,7 +41,9 @@ while IFS=: read -r name overrides; do
     > "$RUNS/$name.log" 2>&1 &
   pids+=($!)
 done <<< "$ARMS"
-copy() { for d in "$RUNS"/*/; do n=$(basename "$d"); [ -f "$d/metrics.jsonl" ] && cp "$d/metrics.jsonl" "$OUT/$n.jsonl"; done; }
+copy() {  # each run's metrics so far
+  for d in "$RUNS"/*/; do if [ -f "$d/metrics.jsonl" ]; then cp "$d/metrics.jsonl" "$OUT/$(basename "$d").jsonl"; fi; done
+}
 while kill -0 "${pids[@]}" 2>/dev/null; do sleep 15; copy; done
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done

@@ -194,7 +194,7 @@ class QuantizerConfig(Section):
     num_codevectors_per_group: int = setting(320, at_least(2))  # V, codevectors in each codebook
     codevector_dim: int = setting(256, at_least(1))  # width of a quantized vector, G x d
     scale_logits_in_quantization: bool = True  # divide the code logits by sqrt(encoder width)
-    diversity_lambda: float = setting(0.1, at_least(0))  # weight of the diversity loss added to the InfoNCE loss
+    diversity_lambda: float = setting(0.3, at_least(0))  # weight of the diversity loss (the seed's 0.1 collapses; 14_contrastive)
     gumbel_max_temperature: float = setting(2.0, positive(2.0))  # Gumbel-softmax temperature at step 0
     gumbel_min_temperature: float = setting(0.5, positive(0.5))  # temperature at the end of the anneal
     gumbel_anneal_steps: int | None = setting(None, at_least(1))  # anneal length in steps; null: the whole run
@@ -417,7 +417,7 @@ _UNCHANGED_SECTIONS = ("experiment_name", "optimizer", "loader", "trainer")
 def _flatten(data: dict, prefix: str = "") -> dict:
     out = {}
     for k, v in data.items():
-        if isinstance(v, dict) and v: out.update(_flatten(v, f"{prefix}{k}."))
+        if isinstance(v, dict): out.update(_flatten(v, f"{prefix}{k}."))  # an empty section adds nothing
         else: out[f"{prefix}{k}"] = v
     return out
 
@@ -434,8 +434,10 @@ def convert_legacy_config(old: dict, # a mapping of the earlier layout (a YAML f
         *parents, name = target.split(".")
         for p in parents: node = node.setdefault(p, {})
         node[name] = value
-    # the earlier objective: loss over all frames unless only_masked, distractors from the whole waveform
-    head = new.setdefault("model", {}).setdefault("head", {})
+    # the earlier objective: loss over all frames unless only_masked, distractors from the whole waveform, and the
+    # earlier default diversity weight where the file left it out
+    new.setdefault("model", {}).setdefault("quantizer", {}).setdefault("diversity_lambda", 0.1)
+    head = new["model"].setdefault("head", {})
     head["loss_frames"] = "masked" if flat.get("model.only_masked", False) else "all"
     head.setdefault("negatives_from", "utterance")
     if flat.get("model.enable_tflakernels") is False:
@@ -473,7 +475,7 @@ def check_keys(data: dict, # a raw mapping of (part of) the experiment
     for name, value in data.items():
         key = f"{path}{name}"
         if name not in hints and isinstance(value, dict) and value:  # e.g. a section of the earlier layout
-            raise _unknown_key(next(iter(_flatten(value, key + "."))))
+            raise _unknown_key(next(iter(_flatten(value, key + ".")), key))
         if name not in hints: raise _unknown_key(key)
         if dataclasses.is_dataclass(hints[name]):
             if not isinstance(value, dict):

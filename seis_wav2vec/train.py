@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from .checkpoint import (CheckpointError, atomic_write_bytes, checkpoint_bytes, checkpoint_config,
                                      load_checkpoint, resume_path, rng_state, set_rng_state, truncate_jsonl)
-from .config import (ConfigError, ExperimentConfig, LoaderConfig, config_diff, config_to_dict, load_config,
+from .config import (ConfigError, ExperimentConfig, config_diff, config_to_dict, load_config,
                                  save_config)
 from .contrastive import ContrastiveModel
 from .data import WaveformWindows, make_dataloader, open_dataset
@@ -43,7 +43,7 @@ __all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'RESUME_SECTIONS', 'DistEnv', 'setup_dis
            'seed_everything', 'RunLength', 'run_length', 'MetricsLog', 'validate', 'ranks_in_sync', 'RunStopped',
            'Fault', 'parse_faults', 'FaultPlan', 'divergence_stats', 'DivergenceGuard', 'device_problems',
            'data_size_problems', 'check_launch', 'RunLock', 'default_run_dir', 'probe_run_dir', 'prepare_run_dir',
-           'resolve_loader', 'make_loaders', 'Interval', 'check_world', 'Trainer', 'train', 'resume_override_problems',
+           'make_loaders', 'Interval', 'check_world', 'Trainer', 'train', 'resume_override_problems',
            'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
 
 # %% ../nbs/21_train.ipynb #be79af36
@@ -379,31 +379,17 @@ def prepare_run_dir(run_dir: Path, cfg: ExperimentConfig, resuming: bool, env: D
         raise ConfigError(error)
     return lock
 
-# %% ../nbs/21_train.ipynb #8e8f133b
-def resolve_loader(cfg: LoaderConfig, # the loader section, possibly with nulls
-                   device: torch.device, # where training runs
-                   processes_per_node: int = 1, # ranks sharing this machine's CPUs
-                  ) -> LoaderConfig: # every value set
-    "The loader section with its null values derived from this machine."
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    workers = cfg.num_workers if cfg.num_workers is not None else min(8, max(0, cpus // processes_per_node - 1))
-    return LoaderConfig(batch_size=cfg.batch_size, num_workers=workers,
-                        pin_memory=cfg.pin_memory if cfg.pin_memory is not None else device.type == "cuda",
-                        drop_last=cfg.drop_last,
-                        persistent_workers=cfg.persistent_workers if cfg.persistent_workers is not None else workers > 0,
-                        prefetch_factor=cfg.prefetch_factor or 2)
-
+# %% ../nbs/21_train.ipynb #38f0c2df
 def make_loaders(cfg: ExperimentConfig, env: DistEnv) -> tuple[DataLoader, DataLoader]:
     "This rank's train and dev loaders; rank 0 opens (and, the first time, builds) the datasets before the others."
     datasets = None
     for turn in (True, False):
         if env.is_main == turn: datasets = [open_dataset(name, cfg.data) for name in cfg.data.dataset_name]
         if env.world_size > 1: dist.barrier()
-    loader = resolve_loader(cfg.loader, env.device, env.local_world_size)
-    return tuple(make_dataloader(cfg.data, loader, split, env.rank, env.world_size, datasets=datasets)
-                 for split in ("train", "dev"))
+    return tuple(make_dataloader(cfg.data, cfg.loader, split, env.rank, env.world_size, datasets=datasets,
+                                 device=env.device, processes_per_node=env.local_world_size) for split in ("train", "dev"))
 
-# %% ../nbs/21_train.ipynb #64d2f928
+# %% ../nbs/21_train.ipynb #4c9aa6f6
 @dataclass
 class Interval:
     "Sums over the steps since the last metric record."
@@ -430,7 +416,7 @@ def check_world(cfg: ExperimentConfig, env: DistEnv):
             f"trainer.devices={env.local_world_size} trainer.num_nodes={env.world_size // env.local_world_size} "
             f"or start torchrun with --nproc_per_node {t.devices} --nnodes {t.num_nodes}")
 
-# %% ../nbs/21_train.ipynb #4fa7fb2d
+# %% ../nbs/21_train.ipynb #4310de0e
 class Trainer:
     "One rank's run: model, data, the `TrainingStep`, validation, checkpoints and logs."
     def __init__(self,
@@ -465,7 +451,7 @@ class Trainer:
         if self.main: truncate_jsonl(self.run_dir / "bad_steps.jsonl", self.step)
         self.interval = Interval(torch.zeros(len(STEP_METRICS) + 1, device=env.device))
 
-# %% ../nbs/21_train.ipynb #e9025d9f
+# %% ../nbs/21_train.ipynb #6131b2c2
 def _say(self: Trainer, *parts):
     "A line of rank 0's log."
     if self.quiet or not self.main: return
@@ -501,7 +487,7 @@ def _temperature(self: Trainer) -> float:
 
 Trainer.say, Trainer.restore, Trainer.state, Trainer.temperature = _say, _restore, _state, _temperature
 
-# %% ../nbs/21_train.ipynb #5591c2a2
+# %% ../nbs/21_train.ipynb #bf772f4b
 def _save(self: Trainer, *names: str):
     "Write the train state to `checkpoints/<name>` for each name; a failed write stops the run cleanly."
     state, error = self.state(), None
@@ -554,7 +540,7 @@ def _stop(self: Trainer, message: str):
 
 Trainer.save, Trainer.periodic_save, Trainer.summary, Trainer.finish, Trainer.stop = _save, _periodic_save, _summary, _finish, _stop
 
-# %% ../nbs/21_train.ipynb #38dba417
+# %% ../nbs/21_train.ipynb #b1f924c5
 def _train_step(self: Trainer, batches) -> StepResult:
     "One optimizer step: A micro-batches from the loader, their seeds, faults as planned, the `TrainingStep`."
     t_data, waveforms, names = time.perf_counter(), [], []
@@ -592,7 +578,7 @@ def _record_bad_step(self: Trainer, result: StepResult, names: list[str]):
 
 Trainer.train_step, Trainer.record_bad_step = _train_step, _record_bad_step
 
-# %% ../nbs/21_train.ipynb #bdec5415
+# %% ../nbs/21_train.ipynb #2ef307bf
 def _write(self: Trainer, record: dict):
     "Rank 0 writes a record; a refusing disk stops the run on every rank with the same message."
     error = None
@@ -636,7 +622,7 @@ def _validate(self: Trainer):
 
 Trainer.write, Trainer.log_interval, Trainer.validate = _write, _log_interval, _validate
 
-# %% ../nbs/21_train.ipynb #351cb28c
+# %% ../nbs/21_train.ipynb #69481266
 def _after_step(self: Trainer) -> bool:
     "Bookkeeping after an optimizer step: epoch, bad-step limit, logs, validation, checkpoints; whether the epoch ended."
     t = self.cfg.trainer
@@ -688,7 +674,7 @@ def _fit(self: Trainer,
 
 Trainer.after_step, Trainer.stop_bad_steps, Trainer.fit = _after_step, _stop_bad_steps, _fit
 
-# %% ../nbs/21_train.ipynb #ca0576f4
+# %% ../nbs/21_train.ipynb #f330b0b8
 def train(cfg: ExperimentConfig, # the experiment
           run_dir=None, # run folder; None: runs/<experiment_name>-<time>
           resume: dict | None = None, # a checkpoint's state (`load_checkpoint`) to continue from
@@ -699,7 +685,7 @@ def train(cfg: ExperimentConfig, # the experiment
     "Pretrain (or continue) the contrastive model; returns the run's summary (also written to `summary.json`)."
     return Trainer(cfg, run_dir, resume, env, quiet).fit(stop_at_step)
 
-# %% ../nbs/21_train.ipynb #ecc5054e
+# %% ../nbs/21_train.ipynb #62597ecd
 RESUME_SECTIONS = ("trainer", "loader", "optimizer")  # what a resumed run may change
 
 def resume_override_problems(saved: ExperimentConfig, # the checkpoint's config
@@ -720,7 +706,7 @@ def readable_checkpoint(run_dir: Path) -> tuple[Path, dict] | None:
         except CheckpointError as e: print(f"warning: {e}", file=sys.stderr)
     return None
 
-# %% ../nbs/21_train.ipynb #4ec88d80
+# %% ../nbs/21_train.ipynb #d5596da1
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m seis_wav2vec.train", description=main.__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -752,7 +738,7 @@ def resolve_run(args) -> tuple[ExperimentConfig, Path | None, dict | None]:
         return cfg, Path(args.run_dir) if args.run_dir else path.parent.parent, state
     return load_config(args.config, args.overrides), args.run_dir and Path(args.run_dir), None
 
-# %% ../nbs/21_train.ipynb #847b72fe
+# %% ../nbs/21_train.ipynb #62252095
 def main(argv=None) -> dict:
     """Pretrain seis_wav2vec: one entry point for one process, torchrun on one node, and several nodes.
 
@@ -785,7 +771,7 @@ def main(argv=None) -> dict:
     try: return train(cfg, run_dir, resume=resume, stop_at_step=args.stop_at_step)
     finally: teardown_distributed()
 
-# %% ../nbs/21_train.ipynb #4d03ca3e
+# %% ../nbs/21_train.ipynb #490d430d
 if __name__ == "__main__" and not in_ipython():
     try: main()
     except (ConfigError, CheckpointError) as e: sys.exit(f"error: {e}")

@@ -172,7 +172,7 @@ class PickingHead(nn.Module):
         x = F.interpolate(x, size=n_samples, mode="linear", align_corners=False)  # [B, W, T]
         return self.out(F.gelu(self.sample_conv(x)))
 
-# %% ../nbs/40_downstream.ipynb #a5dc6684
+# %% ../nbs/40_downstream.ipynb #d9d864e6
 class PhasePicker(nn.Module):
     "Backbone plus picking head: waveforms [B, C, T] to P, S, noise probabilities [B, L, T]."
     def __init__(self,
@@ -238,7 +238,7 @@ def picking_generator(dataset: sbd.WaveformDataset, # training traces
     ])
     return generator
 
-# %% ../nbs/40_downstream.ipynb #fd8c834a
+# %% ../nbs/40_downstream.ipynb #a65a398e
 class PickingBatches(Dataset):
     "Training batches addressed by step: batch `i` depends on `(seed, i)` only, whichever process builds it."
     def __init__(self,
@@ -267,7 +267,7 @@ class PickingBatches(Dataset):
         items = [self.generator[i] for i in self.traces(step)]
         return {k: torch.from_numpy(np.stack([it[k] for it in items]).astype(np.float32)) for k in ("X", "y")}
 
-# %% ../nbs/40_downstream.ipynb #76e9bbab
+# %% ../nbs/40_downstream.ipynb #c38a9393
 def _one_thread(worker_id: int):
     torch.set_num_threads(1)  # workers build windows in NumPy; torch threads would only compete for the cores
 
@@ -283,7 +283,7 @@ def picking_loader(generator: sbg.GenericGenerator, # training windows and label
                       num_workers=num_workers, pin_memory=pin_memory, worker_init_fn=_one_thread,
                       prefetch_factor=4 if num_workers else None)
 
-# %% ../nbs/40_downstream.ipynb #556657d7
+# %% ../nbs/40_downstream.ipynb #6efd563f
 def loader_windows_per_second(generator: sbg.GenericGenerator, # training windows and labels
                               num_workers: int = 0, # worker processes
                               batch_size: int = 64, # B
@@ -303,7 +303,7 @@ def picking_loss(logits: Tensor, # [B, L, T]
     "Cross-entropy of the predicted P/S/noise distribution against probabilistic labels."
     return -(labels * logits.float().log_softmax(1)).sum(1).mean()
 
-# %% ../nbs/40_downstream.ipynb #c0bacd53
+# %% ../nbs/40_downstream.ipynb #b74a2d4e
 def _optimizer(picker: PhasePicker, lr: float, backbone_lr: float | None, device: torch.device):
     groups = [dict(params=list(picker.head.parameters()), lr=lr)]
     if not picker.freeze_backbone:
@@ -402,7 +402,7 @@ def _subset(targets: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     keep = np.sort(np.random.default_rng(seed).choice(len(targets), n, replace=False))
     return targets.iloc[keep].reset_index(drop=True)
 
-# %% ../nbs/40_downstream.ipynb #9bcf84f9
+# %% ../nbs/40_downstream.ipynb #df9b74e9
 def _detection_windows(npts: np.ndarray, arrivals: list, W: int, noise_before_events: bool,
                        rng: np.random.Generator) -> list[tuple[int, int, int, str]]:
     "Task 1: (trace, start, end, trace_type) of each detection window."
@@ -434,7 +434,7 @@ def _phase_windows(npts: np.ndarray, arrivals: list, W: int, gap: int,
                 out.append((i, window[0] + lo, window[1] + lo, onset, phase, full_phase))
     return out
 
-# %% ../nbs/40_downstream.ipynb #db436c11
+# %% ../nbs/40_downstream.ipynb #65dc12c4
 TASK1_COLUMNS = ["trace_name", "trace_idx", "trace_split", "sampling_rate", "start_sample", "end_sample", "trace_type"]
 TASK23_COLUMNS = TASK1_COLUMNS[:-1] + ["phase_label", "full_phase_label", "phase_onset"]
 
@@ -558,7 +558,7 @@ def residual_stats(predicted, # predicted onset samples [n]
     return dict(mean_s=float(residual.mean()), mae_s=float(np.abs(residual).mean()),
                 rms_s=float(np.sqrt((residual ** 2).mean())))
 
-# %% ../nbs/40_downstream.ipynb #0c880feb
+# %% ../nbs/40_downstream.ipynb #b18f4c55
 def threshold_scores(labels, # bool [n]
                      scores, # float [n]
                     ) -> pd.DataFrame: # per distinct score, highest first: threshold, tn, fp, fn, tp, f1, mcc
@@ -615,7 +615,7 @@ def default_workers() -> int:
     "Loader processes for the study: one per CPU core but one (left to the model), at most 8."
     return max(0, min(8, (os.cpu_count() or 1) - 1))
 
-# %% ../nbs/40_downstream.ipynb #df4a7873
+# %% ../nbs/40_downstream.ipynb #4d3828df
 @dataclass
 class DownstreamConfig:
     "The downstream study: data, label fractions, modes, seeds, training and target windows"
@@ -659,7 +659,7 @@ class DownstreamConfig:
         "Optimizer steps for a labelled subset of `n_traces` traces"
         return int(min(self.max_steps, max(self.min_steps, math.ceil(self.epochs * n_traces / self.batch_size))))
 
-# %% ../nbs/40_downstream.ipynb #4194828b
+# %% ../nbs/40_downstream.ipynb #82331cf2
 _STATE_RATE = ("add a trace_sampling_rate_hz column (Hz) to the metadata, or sampling_rate to the data_format group "
                "of the waveforms file")
 _STATE_ORDER = ("add a trace_component_order column (e.g. ZNE, or Z for vertical-only traces) to the metadata, or "
@@ -688,7 +688,7 @@ def check_picking_dataset(dataset: sbd.WaveformDataset, # opened with `data.open
                              "those values, or drop the column to have the traces drawn 90/5/5")
     return columns
 
-# %% ../nbs/40_downstream.ipynb #83fb62a4
+# %% ../nbs/40_downstream.ipynb #2e176fc8
 def study_splits(dataset: sbd.WaveformDataset,
                  seed: int = 0, # the draw of a dataset without a split column
                 ) -> dict[str, sbd.WaveformDataset]: # train, dev, test
@@ -702,7 +702,7 @@ def study_splits(dataset: sbd.WaveformDataset,
                              "train, dev and test traces, or use more traces")
     return splits
 
-# %% ../nbs/40_downstream.ipynb #6b465ed5
+# %% ../nbs/40_downstream.ipynb #7fc8b317
 @dataclass
 class StudyData:
     "A dataset made ready for the study"
@@ -742,7 +742,7 @@ def open_study(cfg: DownstreamConfig, log=print) -> StudyData:
     for gap in _target_gaps(targets): (log or (lambda *a: None))(f"warning: {dataset.name}: {gap}")
     return StudyData(dataset.name, splits, columns, targets)
 
-# %% ../nbs/40_downstream.ipynb #0c4bdcf1
+# %% ../nbs/40_downstream.ipynb #ebb5d933
 def run_one(backbone: SeismicBackbone, # pretrained backbone (copied, never changed)
             study: StudyData, cfg: DownstreamConfig,
             mode: str, fraction: float, seed: int,
@@ -771,8 +771,8 @@ def run_one(backbone: SeismicBackbone, # pretrained backbone (copied, never chan
 def _progress(r: dict) -> str:
     return (f"{r['mode']:12s} {r['label_fraction']:>5g} seed {r['seed']}: {r['steps']} steps, loss {r['final_loss']:.3f}, "
             f"det AUC {r['det_auc']:.3f}, phase AUC {r['phase_auc']:.3f}, MCC {r['phase_mcc']:.3f}, P/S RMS "
-            f"{r['P_rms_s']:.2f}/{r['S_rms_s']:.2f} s ({r['train_s']:.0f} s training, {r['data_wait_s']:.0f} s of it "
-            f"waiting for data, {r['eval_s']:.0f} s scoring)")
+            f"{r['P_rms_s']:.2f}/{r['S_rms_s']:.2f} s ({r['train_s']:.1f} s training, {r['data_wait_s']:.1f} s of it "
+            f"waiting for data, {r['eval_s']:.1f} s scoring)")
 
 def _write_run(out_dir: Path, cfg: DownstreamConfig, rows: list[dict], picker: PhasePicker, predictions: dict):
     r = rows[-1]
@@ -784,7 +784,7 @@ def _write_run(out_dir: Path, cfg: DownstreamConfig, rows: list[dict], picker: P
     results.to_csv(out_dir / "results.csv", index=False)
     summarise_results(results).to_csv(out_dir / "summary.csv", index=False)
 
-# %% ../nbs/40_downstream.ipynb #28eeb349
+# %% ../nbs/40_downstream.ipynb #61234649
 def run_downstream(backbone: SeismicBackbone, # pretrained backbone
                    cfg: DownstreamConfig,
                    out_dir=None, # folder for targets, predictions, pickers, results.csv, summary.csv; None: nothing written
@@ -801,8 +801,8 @@ def run_downstream(backbone: SeismicBackbone, # pretrained backbone
     say(f"{study.name}: {len(study.splits['train'])} train traces; targets " +
         ", ".join(f"{s}: {len(t1)} task 1, {len(t23)} task 2/3" for s, (t1, t23) in study.targets.items()))
     rows = []
-    for fraction in cfg.label_fractions:
-        for seed in cfg.seeds:
+    for seed in cfg.seeds:
+        for fraction in cfg.label_fractions:
             for mode in cfg.modes:
                 row, picker, predictions = run_one(backbone, study, cfg, mode, fraction, seed, device)
                 rows.append(row)
@@ -810,7 +810,7 @@ def run_downstream(backbone: SeismicBackbone, # pretrained backbone
                 if out_dir is not None: _write_run(out_dir, cfg, rows, picker, predictions)
     return pd.DataFrame(rows)
 
-# %% ../nbs/40_downstream.ipynb #6c095e94
+# %% ../nbs/40_downstream.ipynb #0bb48ba7
 SUMMARY_METRICS = ["det_auc", "det_f1", "phase_auc", "phase_mcc", "P_rms_s", "S_rms_s", "P_mae_s", "S_mae_s",
                    "final_loss", "train_s", "data_wait_s"]
 TABLE_METRICS = ["det_auc", "phase_auc", "phase_mcc", "P_rms_s", "S_rms_s"]  # the columns shown by default
@@ -842,7 +842,7 @@ def control_differences(results: pd.DataFrame, # one row per run
                         {f"{m}_{s}": getattr(d[m], s)() for m in metrics for s in ("mean", "min", "max")})
     return pd.DataFrame(rows)
 
-# %% ../nbs/40_downstream.ipynb #a94ec889
+# %% ../nbs/40_downstream.ipynb #ba0560f2
 def format_summary(table: pd.DataFrame, # from `summarise_results` or `control_differences`
                    metrics: list[str] = TABLE_METRICS,
                    digits: int = 3,
@@ -884,7 +884,7 @@ def load_weights(path, # a file written by `save_weights`
                          f"expected {WEIGHTS_FORMAT!r})")
     return load_file(str(path)), json.loads(metadata["config"])
 
-# %% ../nbs/40_downstream.ipynb #b0413f95
+# %% ../nbs/40_downstream.ipynb #fdc402d0
 def backbone_config(backbone: SeismicBackbone) -> dict:
     "The configs that rebuild `backbone`, as plain data."
     return {"encoder": dataclasses.asdict(backbone.encoder_cfg), "unet": dataclasses.asdict(backbone.unet_cfg)}
@@ -971,7 +971,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=d.seed, help="train/dev/test draw of a dataset without a split column")
     return p.parse_args(argv)
 
-# %% ../nbs/40_downstream.ipynb #004a996d
+# %% ../nbs/40_downstream.ipynb #679b1e3e
 def config_from_args(args: argparse.Namespace) -> DownstreamConfig:
     "The study a command line asks for."
     return DownstreamConfig(
@@ -1009,6 +1009,6 @@ def main(argv=None) -> pd.DataFrame: # one row per run
               format_summary(controls).to_string(index=False))
     return results
 
-# %% ../nbs/40_downstream.ipynb #ae6cd6d5
+# %% ../nbs/40_downstream.ipynb #a06c480c
 if __name__ == "__main__" and not in_ipython():
     main()

@@ -925,6 +925,7 @@ def plot_data_efficiency(results: pd.DataFrame, # one row per run, from `run_dow
     modes = list(dict.fromkeys(results["mode"]))
     fig = Figure(figsize=(12, 2.6), dpi=70)
     axes = fig.subplots(1, len(CURVE_METRICS))
+    ticks = sorted(100 * results.label_fraction.unique())
     for ax, (key, name) in zip(axes, CURVE_METRICS.items()):
         for k, mode in enumerate(modes):
             style, shift = MODE_STYLES.get(mode, {}), 1 + 0.07 * (k - (len(modes) - 1) / 2)
@@ -933,9 +934,10 @@ def plot_data_efficiency(results: pd.DataFrame, # one row per run, from `run_dow
                         marker="o", ms=4, capsize=3, label=mode, **style)
             runs = results[results["mode"] == mode]
             ax.scatter(100 * runs.label_fraction * shift, runs[key], s=9, color=style.get("color"), alpha=0.45)
-        ax.set_xscale("log"); ax.set_xlim(70 * results.label_fraction.min(), 140 * results.label_fraction.max())
+        ax.set_xscale("log"); ax.set_xlim(0.7 * ticks[0], 1.4 * ticks[-1])
+        ax.set_xticks(ticks, [f"{t:g}" for t in ticks]); ax.minorticks_off()
         ax.set_xlabel("labelled traces (%)"); ax.set_title(name, fontsize=9)
-    axes[0].legend(fontsize=7)
+    axes[-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

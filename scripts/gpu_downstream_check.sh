@@ -38,7 +38,7 @@ if [ -z "$CKPT" ]; then
   rm -rf "$RUN"
   python3 -m seis_wav2vec.train --config configs/xlstm_unet_seisbench.yaml --run-dir "$RUN" trainer.devices=1 \
     trainer.max_steps="${PRE_STEPS:-400}" trainer.log_every_n_steps=50 trainer.val_check_interval=1.0 \
-    train.checkpoint_every_n_steps=0 2>&1 | tr '\r' '\n' | grep -v '^train: ' | tee "$OUT/pretrain.log"
+    trainer.checkpoint_every_n_steps=0 2>&1 | tr '\r' '\n' | grep -v '^train: ' | tee "$OUT/pretrain.log"
   cp "$RUN/metrics.jsonl" "$OUT/pretrain_metrics.jsonl"
   CKPT=$RUN/checkpoints/best.pt
 fi

@@ -3,6 +3,8 @@
 # With Quarto on PATH this is nbdev's own site (`nbdev_docs`). Without Quarto it is
 # a static site built by nbconvert from the committed notebooks, which are NOT executed: the pages show the
 # outputs and plots as committed. `--static` builds the static site even where Quarto is installed.
+# Quarto does not come from the package registries: PyPI's quarto-cli is a source package whose build downloads
+# Quarto's release archive from GitHub (no wheel carries the binary), and neither Debian nor npm packages Quarto.
 # Serve it with `python -m http.server -d _docs` (or open _docs/index.html); tests/browser/test_docs.py checks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,8 @@ if command -v quarto >/dev/null && [ "${1:-}" != "--static" ]; then
   echo "docs: nbdev_docs (Quarto $(quarto --version)) built _docs/ in $(( ($(date +%s%N) - start) / 1000000 )) ms"
   exit 0
 fi
+if [ "${1:-}" = "--static" ]; then echo "docs: building the static site (--static)"
+else echo "docs: Quarto is not installed, so this is the static site (no search box); with Quarto, nbdev's own site"; fi
 .venv/bin/python - <<'PY'
 """Static site: nbconvert's `lab` HTML template, a sidebar of every page, nbdev's directives honoured."""
 import html, re, shutil

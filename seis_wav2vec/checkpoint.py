@@ -17,20 +17,21 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .backbone import Backbone
-from .config import ConfigError, ExperimentConfig, config_from_dict, convert_legacy_config
+from .config import ConfigError, ExperimentConfig, config_from_dict, config_to_dict, convert_legacy_config
 from .monitor import parse_metric_lines
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'TRAIN_STATE_KEYS', 'WEIGHTS_FORMAT', 'CheckpointError',
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'WEIGHTS_KEYS', 'TRAIN_STATE_KEYS', 'WEIGHTS_FORMAT', 'CheckpointError',
            'atomic_write_bytes', 'checkpoint_bytes', 'save_checkpoint', 'convert_legacy_model_state', 'load_checkpoint',
-           'checkpoint_config', 'resume_path', 'rng_state', 'set_rng_state', 'save_weights', 'load_weights',
-           'backbone_from_weights', 'load_backbone', 'truncate_jsonl']
+           'model_checkpoint', 'checkpoint_config', 'resume_path', 'rng_state', 'set_rng_state', 'save_weights',
+           'load_weights', 'backbone_from_weights', 'load_backbone', 'truncate_jsonl']
 
-# %% ../nbs/20b_checkpoint.ipynb #ac5aee9e
+# %% ../nbs/20b_checkpoint.ipynb #28b7f021
 CHECKPOINT_FORMAT = "seis_wav2vec.train_state"
 CHECKPOINT_VERSION = 2  # 2: nested config sections, one backbone module; 1: the layout before (read, not resumed)
-TRAIN_STATE_KEYS = ("model", "optimizer", "scheduler", "step", "epoch", "batches_in_epoch", "skipped_steps", "best",
-                    "rng", "world_size", "config")
+WEIGHTS_KEYS = ("model", "config")  # what every checkpoint holds
+TRAIN_STATE_KEYS = WEIGHTS_KEYS + ("optimizer", "scheduler", "step", "epoch", "batches_in_epoch", "skipped_steps", "best",
+                                   "rng", "world_size")  # and what a run resumes from
 
 class CheckpointError(RuntimeError):
     "A checkpoint file that cannot be used; the message names the file and the reason."
@@ -92,14 +93,20 @@ def load_checkpoint(path) -> dict:
     if state.get("version") not in (1, CHECKPOINT_VERSION):
         raise CheckpointError(f"checkpoint {path} has format version {state.get('version')}; this version of "
                               f"seis_wav2vec reads versions 1 and {CHECKPOINT_VERSION}")
-    if missing := [k for k in TRAIN_STATE_KEYS if k not in state]:
+    if missing := [k for k in WEIGHTS_KEYS if k not in state]:
         raise CheckpointError(f"checkpoint {path} lacks {', '.join(missing)}: it was not written whole by "
-                              "seis_wav2vec.train; use another checkpoint of the run")
-    state["resumable"] = state["version"] == CHECKPOINT_VERSION
+                              "seis_wav2vec; use another checkpoint of the run")
+    state["resumable"] = state["version"] == CHECKPOINT_VERSION and all(k in state for k in TRAIN_STATE_KEYS)
     if state["version"] == 1:
         state["config"] = convert_legacy_config(state["config"])
         state["model"] = convert_legacy_model_state(state["model"])
     return state
+
+def model_checkpoint(model: nn.Module, # a ContrastiveModel
+                     cfg: ExperimentConfig, # the experiment it was built from
+                    ) -> dict:
+    "A checkpoint of a model's weights and config only: the backbone loads from it, no run resumes from it."
+    return {"model": model.state_dict(), "config": config_to_dict(cfg)}
 
 def checkpoint_config(state: dict, # from `load_checkpoint`
                       overrides=(), # `key.sub=value` strings

@@ -360,8 +360,7 @@ class ExperimentConfig(Section):
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
 
     def checks(self):
-        sections_ok = all(not collect_problems(getattr(self, s)) for s in ("model", "data"))
-        return geometry_problems(self) if sections_ok else []
+        return geometry_problems(self) if not collect_problems(self.model) and self.data.sample_len >= 1 else []
 
 # %% ../nbs/20_config.ipynb #b82af30b
 LEGACY_KEYS = {

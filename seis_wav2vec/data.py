@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DOWNLOAD_ENV', 'SPLITS', 'resolve_loader', 'DatasetNotCachedError', 'CorruptWaveformsError', 'open_dataset',
-           'WaveformWindows', 'WindowSampler', 'make_dataloader', 'windows_per_second']
+           'resample_waveform', 'WaveformWindows', 'WindowSampler', 'make_dataloader', 'windows_per_second']
 
 # %% ../nbs/00_data.ipynb #98b79b61
 import dataclasses
@@ -17,6 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pandas as pd
+import scipy.signal
 import seisbench
 import seisbench.data as sbd
 import torch
@@ -98,7 +99,7 @@ def open_dataset(name: str, # 'offline', 'offline_shifted', a SeisBench benchmar
     "Open one dataset as a `seisbench.data.WaveformDataset` at the configured rate and component order."
     cfg = cfg or DataConfig()
     options = dict(sampling_rate=cfg.sampling_rate, component_order=cfg.component_order, dimension_order="NCW",
-                   missing_components="pad")
+                   missing_components="pad", resample_zerophase=True)  # no phase shift of onsets (`resample_waveform`)
     benchmark = {b.lower(): b for b in BENCHMARK_DATASETS}.get(str(name).lower())
     if benchmark is not None:
         path, expected, present = _cached_chunks(benchmark)
@@ -130,6 +131,20 @@ def open_dataset(name: str, # 'offline', 'offline_shifted', a SeisBench benchmar
                                 f"metadata<chunk>.csv + waveforms<chunk>.hdf5 pairs.") from err
     _check_waveform_files(path, chunks)
     return sbd.WaveformDataset(path, name=path.name, **options)
+
+# %% ../nbs/00_data.ipynb #65025ced
+def resample_waveform(x: np.ndarray, # waveforms [..., N] at `source_rate`
+                      source_rate: float, # Hz of `x`
+                      target_rate: float, # Hz wanted
+                      eps: float = 1e-4, # rates within this relative distance count as equal
+                     ) -> np.ndarray: # waveforms [..., N'] at `target_rate`
+    "Resample as SeisBench reads a dataset (zero-phase decimation for integer factors, FFT resampling otherwise)."
+    if not source_rate > 0 or not target_rate > 0:
+        raise ValueError(f"sampling rates must be positive, got {source_rate} Hz -> {target_rate} Hz")
+    if abs(target_rate / source_rate - 1) < eps or x.shape[-1] == 0: return x
+    if source_rate % target_rate < eps:
+        return scipy.signal.decimate(x, int(source_rate // target_rate), axis=-1, zero_phase=True)
+    return scipy.signal.resample(x, int(x.shape[-1] * target_rate / source_rate), axis=-1)
 
 # %% ../nbs/00_data.ipynb #85e6163b
 SPLITS = ("train", "dev", "test")

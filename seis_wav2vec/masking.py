@@ -20,18 +20,19 @@ def _as_int(name, value):
     try: return operator.index(value)
     except TypeError: raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}") from None
 
-def _check_span_args(frames, mask_prob, mask_length, min_masks):
-    "Validate the span-mask arguments; each error names the argument, the value seen and what would work"
-    if frames < 1: raise ValueError(f"frames must be at least 1, got {frames}")
-    if not 0.0 <= mask_prob <= 1.0: raise ValueError(f"mask_prob must lie in [0, 1], got {mask_prob}")
-    if mask_length < 1: raise ValueError(f"mask_length must be at least 1, got {mask_length}")
-    if mask_length > frames:
-        raise ValueError(f"mask_length={mask_length} is longer than the sequence ({frames} frames): "
-                         "shorten the spans or use a longer window")
+def _check_span_args(size, mask_prob, mask_length, min_masks, unit="frames", arg="mask"):
+    """Validate span-mask arguments over `size` `unit` (frames, or channels with `arg="mask_channel"`);
+    each error names the argument as the caller spells it, the value seen and what would work"""
+    if size < 1: raise ValueError(f"{unit} must be at least 1, got {size}")
+    if not 0.0 <= mask_prob <= 1.0: raise ValueError(f"{arg}_prob must lie in [0, 1], got {mask_prob}")
+    if mask_length < 1: raise ValueError(f"{arg}_length must be at least 1, got {mask_length}")
+    if mask_length > size:
+        raise ValueError(f"{arg}_length={mask_length} is longer than the {size} {unit} to mask: use spans of at most "
+                         f"{size} {unit}" + (" or a longer window" if unit == "frames" else ""))
     if min_masks < 0: raise ValueError(f"min_masks must be at least 0, got {min_masks}")
-    if min_masks > frames - mask_length + 1:
-        raise ValueError(f"min_masks={min_masks} distinct spans of {mask_length} frames do not fit in {frames} frames "
-                         f"(only {frames - mask_length + 1} start positions): lower min_masks or mask_length")
+    if min_masks > size - mask_length + 1:
+        raise ValueError(f"min_masks={min_masks} distinct spans of {mask_length} {unit} do not fit in {size} {unit} "
+                         f"(only {size - mask_length + 1} start positions): lower min_masks or {arg}_length")
 
 # %% ../nbs/10_masking.ipynb #7975bdb3
 def span_starts(
@@ -172,5 +173,7 @@ def channel_mask(
     device: torch.device | str | None = None, # where the mask lives; None: the generator's device, else CPU
 ) -> Tensor: # hidden channels Bool[B, D]
     "wav2vec 2.0 feature-channel mask: span masking over channels, with no minimum number of spans"
+    channels, mask_channel_length = _as_int("channels", channels), _as_int("mask_channel_length", mask_channel_length)
+    _check_span_args(channels, float(mask_channel_prob), mask_channel_length, 0, unit="channels", arg="mask_channel")
     return span_mask(batch, channels, mask_channel_prob, mask_channel_length, min_masks=0,
                      generator=generator, device=device)

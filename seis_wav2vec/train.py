@@ -461,9 +461,10 @@ def _say(self: Trainer, *parts):
 def _restore(self: Trainer, state: dict):
     "Continue from a checkpoint's state (`load_checkpoint`)."
     if not state.get("resumable", True):
-        raise CheckpointError("this checkpoint was written in format 1, before the nested config sections: its weights "
-                              "load for the downstream study, inference and the explorers, but training cannot resume "
-                              "from it; start a new run")
+        why = ("was written in format 1, before the nested config sections" if state["version"] == 1 else
+               "holds the model's weights and config only")
+        raise CheckpointError(f"this checkpoint {why}: its weights load for the downstream study, inference and the "
+                              "explorers, but training cannot resume from it; start a new run")
     if state["world_size"] != self.env.world_size:
         raise ConfigError(f"the checkpoint was written by {state['world_size']} processes and this run has "
                           f"{self.env.world_size}: resume with --nproc_per_node {state['world_size']} (the data "

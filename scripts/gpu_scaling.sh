@@ -29,13 +29,13 @@ echo "cpu cores: $(nproc)" | tee -a "$OUT/machine.txt"
 
 if [ ! -e "$DATA/chunks" ]; then  # the window is 4096 samples; traces of 41.96 s as the benchmark builds them
   t0=$(date +%s)
-  python3 -c 'import sys; from seis_wav2vec.data import build_offline_dataset_cli as cli; cli(sys.argv[1:])' \
+  python3 -c 'import sys; from seis_wav2vec.offline import build_offline_dataset_cli as build; build(sys.argv[1:])' \
     --path "$DATA" --n-traces "$TRACES" --trace-seconds 41.96 --chunks 32 --workers "$(nproc)" --no-obspy
   echo "built $DATA ($TRACES traces, $(du -sh "$DATA" | cut -f1)) in $(( $(date +%s) - t0 )) s" | tee -a "$OUT/machine.txt"
 fi
 
 CONFIG=configs/xlstm_unet_seisbench.yaml
-COMMON=(dataset.dataset_name="[$DATA]" loader.num_workers=$(( $(nproc) / NGPU - 2 )) trainer.max_steps="$STEPS"
+COMMON=(data.dataset_name="[$DATA]" loader.num_workers=$(( $(nproc) / NGPU - 2 )) trainer.max_steps="$STEPS"
         trainer.max_epochs=null)
 nvidia-smi --query-gpu=timestamp,index,memory.used,utilization.gpu --format=csv -l 2 > "$OUT/nvidia_smi.csv" &
 SMI=$!
@@ -54,7 +54,7 @@ if [ "$MODE" = scaling ]; then
     [ "$n" -gt "$NGPU" ] && break
     CUDA_VISIBLE_DEVICES=$(seq -s, 0 $((n - 1))) run "gpu$n" "$n" -m seis_wav2vec.train --config "$CONFIG" \
       --run-dir "$RUNS/gpu$n" trainer.devices="$n" "${COMMON[@]}" trainer.log_every_n_steps=25 \
-      trainer.val_check_interval=1.0 trainer.limit_val_batches=8 train.checkpoint_every_n_steps=0
+      trainer.val_check_interval=1.0 trainer.limit_val_batches=8 trainer.checkpoint_every_n_steps=0
     names+=("$RUNS/gpu$n")
   done
   python3 scripts/summarize_runs.py --out "$OUT" "${names[@]}"
@@ -63,7 +63,7 @@ else
   SEIS_WAV2VEC_FAULTS="kill@$KILL_AT:1" run "long$NGPU" "$NGPU" --max-restarts 1 -m seis_wav2vec.train \
     --config "$CONFIG" --run-dir "$RUNS/long$NGPU" --auto-resume trainer.devices="$NGPU" "${COMMON[@]}" \
     trainer.log_every_n_steps=25 trainer.val_check_interval=0.4 trainer.limit_val_batches=16 \
-    train.checkpoint_every_n_steps=250 || true
+    trainer.checkpoint_every_n_steps=250 || true
   python3 scripts/summarize_runs.py --out "$OUT" "$RUNS/long$NGPU"
   ls -la "$RUNS/long$NGPU" "$RUNS/long$NGPU/checkpoints" | tee "$OUT/long_files.txt"
 fi

@@ -25,10 +25,11 @@ NGPU=$(python3 -c 'import torch; print(torch.cuda.device_count())')
   python3 -c 'import torch, triton, xlstm, mlstm_kernels; print("torch", torch.__version__, "triton", triton.__version__, "xlstm", xlstm.__version__)'
 } | tee "$OUT/machine.txt"
 
-python3 -c 'from seis_wav2vec.data import open_dataset; print(open_dataset("offline"))' 2>&1 | tail -2  # builds it once
+[ -d "$SEIS_WAV2VEC_DATA/offline" ] || python3 -c 'from seis_wav2vec.offline import build_offline_dataset_cli as build; build([])' \
+  2>&1 | tail -1  # the offline dataset, built once per machine
 
 CONFIG=configs/xlstm_unet_seisbench.yaml
-COMMON=(trainer.max_steps="$STEPS" trainer.log_every_n_steps=25 trainer.val_check_interval=1.0 train.checkpoint_every_n_steps=0)
+COMMON=(trainer.max_steps="$STEPS" trainer.log_every_n_steps=25 trainer.val_check_interval=1.0 trainer.checkpoint_every_n_steps=0)
 RUNS=/tmp/seis_runs
 rm -rf "$RUNS"
 

@@ -408,9 +408,12 @@ def make_dataloader(dataset_cfg: DataConfig,
                             drop_last=train)
     workers = dict(persistent_workers=loader_cfg.persistent_workers, prefetch_factor=loader_cfg.prefetch_factor) \
         if loader_cfg.num_workers > 0 else {}
+    # a generator of its own: creating an iterator draws the workers' base seed from it, not from torch's global one,
+    # which a resumed run must find as the uninterrupted run left it (the windows themselves are seeded per example)
     return DataLoader(windows, batch_size=loader_cfg.batch_size, sampler=sampler, num_workers=loader_cfg.num_workers,
                       pin_memory=loader_cfg.pin_memory and torch.cuda.is_available(),
-                      drop_last=loader_cfg.drop_last and train, **workers)
+                      drop_last=loader_cfg.drop_last and train, generator=torch.Generator().manual_seed(dataset_cfg.seed),
+                      **workers)
 
 # %% ../nbs/00_data.ipynb #ee972cf7
 def windows_per_second(loader: DataLoader, # a loader from `make_dataloader`

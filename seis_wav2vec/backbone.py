@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import torch
+from fastcore.basics import patch
 from torch import Tensor, nn
 
 from .config import EncoderConfig, ExperimentConfig, UNetConfig
@@ -44,16 +45,6 @@ class Backbone(nn.Module):
         "Width D of the frame features"
         return self.unet_cfg.d_model
 
-    def config(self) -> dict:
-        "What rebuilds this backbone, as plain data (stored beside exported weights)."
-        return {"encoder": dataclasses.asdict(self.encoder_cfg), "unet": dataclasses.asdict(self.unet_cfg),
-                "channels": self.channels}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Backbone:
-        "An untrained backbone from `config()` data."
-        return cls(EncoderConfig(**config["encoder"]), UNetConfig(**config["unet"]), config.get("channels", 3))
-
     def compile_blocks(self) -> int:
         "torch.compile the U-Net's blocks in place (on a GPU; 12_xlstm_unet); returns how many."
         return compile_blocks(self.unet)
@@ -63,6 +54,18 @@ class Backbone(nn.Module):
                 check_finite: bool = True, # refuse NaN/inf input (one device sync)
                ) -> Tensor: # frame features [B, T, D]
         return self.unet(self.encoder(waveforms, check_finite))
+
+# %% ../nbs/12b_backbone.ipynb #e2dc0384
+@patch
+def config(self: Backbone) -> dict:
+    "What rebuilds this backbone, as plain data (stored beside exported weights)."
+    return {"encoder": dataclasses.asdict(self.encoder_cfg), "unet": dataclasses.asdict(self.unet_cfg),
+            "channels": self.channels}
+
+@patch(cls_method=True)
+def from_config(cls: Backbone, config: dict) -> Backbone:
+    "An untrained backbone from `config()` data."
+    return cls(EncoderConfig(**config["encoder"]), UNetConfig(**config["unet"]), config.get("channels", 3))
 
 # %% ../nbs/12b_backbone.ipynb #ef8e91e9
 def tiny_backbone_configs() -> tuple[EncoderConfig, UNetConfig]:

@@ -75,6 +75,7 @@ def convert_legacy_model_state(state: dict, # a format-1 ContrastiveModel state 
         else: out[key] = value
     return out
 
+# %% ../nbs/20b_checkpoint.ipynb #8dc85d2e
 def _unreadable(path, e: Exception) -> CheckpointError:
     detail = (str(e).splitlines() or [""])[0] or "no further detail"
     return CheckpointError(f"checkpoint {path} cannot be read ({type(e).__name__}: {detail}); it is empty, truncated "
@@ -102,6 +103,7 @@ def load_checkpoint(path) -> dict:
         state["model"] = convert_legacy_model_state(state["model"])
     return state
 
+# %% ../nbs/20b_checkpoint.ipynb #87811f13
 def model_checkpoint(model: nn.Module, # a ContrastiveModel
                      cfg: ExperimentConfig, # the experiment it was built from
                     ) -> dict:

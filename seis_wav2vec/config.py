@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastcore.basics import patch
 from fastcore.imports import in_ipython
 from omegaconf import OmegaConf
 from omegaconf import errors as oc_errors
@@ -133,6 +134,7 @@ def mlstm_inner_width(d_model: int, # width of the residual stream
                      ) -> int: # the mLSTM's inner width: d_model x proj_factor rounded up to a multiple of 64 (as xlstm)
     return 64 * math.ceil(proj_factor * d_model / 64)
 
+# %% ../nbs/20_config.ipynb #aeba6d18
 @dataclass
 class UNetConfig(Section):
     "The bidirectional mLSTM U-Net (`model.unet`; the seed's backbone keys of its `model:` section)."
@@ -170,20 +172,22 @@ class UNetConfig(Section):
         for p in self.pools: out.append(out[-1] // p)
         return out
 
-    def checks(self):
-        out = [] if all(p >= 1 for p in self.pool) else [f"pool={self.pool}: every pooling factor must be at least 1"]
-        if not self.chunkwise_kernel.startswith("chunkwise--"):
-            out.append(f"chunkwise_kernel={self.chunkwise_kernel!r}: expected a chunkwise kernel such as "
-                       "'chunkwise--triton_xl_chunk' (the parallel kernels are quadratic in the sequence length)")
-        if not out and self.d_model >= 1 and self.mlstm_proj_factor > 0:
-            for d in self.widths():
-                inner = mlstm_inner_width(d, self.mlstm_proj_factor)
-                if inner % max(1, self.mlstm_num_heads) or inner % max(1, self.mlstm_qkv_proj_blocksize):
-                    out.append(f"mlstm_num_heads={self.mlstm_num_heads}, mlstm_qkv_proj_blocksize="
-                               f"{self.mlstm_qkv_proj_blocksize}: the level of width {d} has an mLSTM inner width of "
-                               f"{inner} (d x mlstm_proj_factor rounded up to a multiple of 64), which both must divide")
-                    break
-        return out
+# %% ../nbs/20_config.ipynb #05b5897f
+@patch
+def checks(self: UNetConfig):
+    out = [] if all(p >= 1 for p in self.pool) else [f"pool={self.pool}: every pooling factor must be at least 1"]
+    if not self.chunkwise_kernel.startswith("chunkwise--"):
+        out.append(f"chunkwise_kernel={self.chunkwise_kernel!r}: expected a chunkwise kernel such as "
+                   "'chunkwise--triton_xl_chunk' (the parallel kernels are quadratic in the sequence length)")
+    if not out and self.d_model >= 1 and self.mlstm_proj_factor > 0:
+        for d in self.widths():
+            inner = mlstm_inner_width(d, self.mlstm_proj_factor)
+            if inner % max(1, self.mlstm_num_heads) or inner % max(1, self.mlstm_qkv_proj_blocksize):
+                out.append(f"mlstm_num_heads={self.mlstm_num_heads}, mlstm_qkv_proj_blocksize="
+                           f"{self.mlstm_qkv_proj_blocksize}: the level of width {d} has an mLSTM inner width of "
+                           f"{inner} (d x mlstm_proj_factor rounded up to a multiple of 64), which both must divide")
+                break
+    return out
 
 # %% ../nbs/20_config.ipynb #e45cc67b
 @dataclass
@@ -245,6 +249,7 @@ def dataset_name_problem(name: str) -> str | None:
     return (f"{name!r} is not a known dataset" + (f" (did you mean {close[0]!r}?)" if close else "") +
             f"; use one of {', '.join(OFFLINE_DATASETS + BENCHMARK_DATASETS)} or an existing SeisBench-format folder")
 
+# %% ../nbs/20_config.ipynb #ca251b33
 @dataclass
 class DataConfig(Section):
     "What to load and how each window is cut and scaled (`data`; the seed's `dataset:` section)."
@@ -268,6 +273,7 @@ class DataConfig(Section):
             out.append(f"component_order={self.component_order!r}: expected distinct component letters, e.g. 'ZNE'")
         return out
 
+# %% ../nbs/20_config.ipynb #dc2b2b9c
 @dataclass
 class LoaderConfig(Section):
     "DataLoader settings per process (`loader`); null values are derived from the machine when the loader is made."
@@ -298,6 +304,7 @@ class OptimizerConfig(Section):
             return [f"betas={self.betas}: expected two numbers in [0, 1), e.g. [0.9, 0.95]"]
         return []
 
+# %% ../nbs/20_config.ipynb #bbdea4c2
 @dataclass
 class TrainerConfig(Section):
     "Devices, run length, precision, logging, validation and checkpoints (`trainer`)."
@@ -385,6 +392,8 @@ LEGACY_KEYS = {
     **{f"dataset.{k}": f"data.{k}" for k in ("dataset_name", "training_fraction", "sample_len", "norm_type",
                                               "sampling_rate", "component_order", "seed")},
 }
+
+# %% ../nbs/20_config.ipynb #241c0e15
 LEGACY_DROPPED = {
     "model.model_backbone": "the xLSTM U-Net is the only backbone",
     "model.enable_tflakernels": "model.unet.kernel_backend says which kernels run ('auto': Triton on CUDA)",
@@ -465,6 +474,7 @@ def _known_keys(section: str) -> list[str]:
         cls = typing.get_type_hints(cls).get(name, cls)
     return [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) else []
 
+# %% ../nbs/20_config.ipynb #adf19468
 def check_keys(data: dict, # a raw mapping of (part of) the experiment
                cls=None, # the section class `data` fills; None: the experiment
                path: str = "", # dotted path of `data`, for messages

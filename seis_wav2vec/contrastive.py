@@ -39,6 +39,7 @@ def _masked_pool_draws(mask: Tensor, # Bool [B, T]
     masked_first = torch.argsort((~is_masked).to(torch.uint8), dim=1, stable=True)  # masked frames in time order, then the rest
     return masked_first.gather(1, rearrange(draws, "b t k -> b (t k)")).view(B, T, num_negatives)
 
+# %% ../nbs/14_contrastive.ipynb #1fb76569
 def sample_negatives(batch: int, # B
                      frames: int, # T, frames per waveform
                      num_negatives: int, # K, distractors per frame

@@ -20,6 +20,7 @@ import seisbench.data as sbd
 import seisbench.generate as sbg
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from fastcore.imports import in_ipython
 from matplotlib.figure import Figure
 from sklearn.metrics import (confusion_matrix_at_thresholds, matthews_corrcoef, precision_recall_fscore_support,
@@ -226,6 +227,7 @@ def _optimizer(picker: PhasePicker, lr: float, backbone_lr: float | None, device
         groups.append(dict(params=list(picker.backbone.parameters()), lr=lr if backbone_lr is None else backbone_lr))
     return torch.optim.AdamW(groups, weight_decay=0.01, fused=device.type == "cuda")
 
+# %% ../nbs/40_downstream.ipynb #b949a957
 def train_picker(picker: PhasePicker,
                  generator: sbg.GenericGenerator, # training windows and labels
                  steps: int, # optimizer steps
@@ -571,9 +573,11 @@ class DownstreamConfig:
             raise ValueError(f"target windows ({self.targets.detection_window}, {self.targets.phase_window} samples) "
                              f"must fit in the model input sample_len={self.sample_len}")
 
-    def steps(self, n_traces: int) -> int:
-        "Optimizer steps for a labelled subset of `n_traces` traces"
-        return int(min(self.max_steps, max(self.min_steps, math.ceil(self.epochs * n_traces / self.batch_size))))
+# %% ../nbs/40_downstream.ipynb #62d72f5a
+@patch
+def steps(self: DownstreamConfig, n_traces: int) -> int:
+    "Optimizer steps for a labelled subset of `n_traces` traces"
+    return int(min(self.max_steps, max(self.min_steps, math.ceil(self.epochs * n_traces / self.batch_size))))
 
 # %% ../nbs/40_downstream.ipynb #95cf3854
 _STATE_RATE = ("add a trace_sampling_rate_hz column (Hz) to the metadata, or sampling_rate to the data_format group "
@@ -637,6 +641,7 @@ def _target_gaps(targets: dict) -> list[str]:
                 gaps.append(f"{split} {task} has no {' or '.join(missing)} windows: the metrics that need them are NaN")
     return gaps
 
+# %% ../nbs/40_downstream.ipynb #e7758363
 def open_study(cfg: DownstreamConfig, log=print) -> StudyData:
     "Open, check and split `cfg.dataset_name` and draw its dev and test targets; a `DatasetProblem` if it cannot serve."
     try:

@@ -8,6 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 from einops import rearrange
+from fastcore.basics import patch
 from torch import Tensor, nn
 from .config import EncoderConfig
 
@@ -91,25 +92,27 @@ class ConvFeatureEncoder(nn.Module):
         for block in self.blocks: x = block(x)                                    # [B, D, F]
         return self.norm(rearrange(x, "b d f -> b f d"))
 
-    def check_waveforms(self, waveforms, check_finite=True):
-        "Errors for inputs the encoder cannot read, saying what was seen and what to pass instead"
-        if not isinstance(waveforms, Tensor) or not waveforms.is_floating_point():
-            raise TypeError(f"waveforms must be a floating-point tensor [B, C, T], got {type(waveforms).__name__}"
-                            + (f" of dtype {waveforms.dtype}" if isinstance(waveforms, Tensor) else ""))
-        if waveforms.ndim != 3:
-            raise ValueError(f"waveforms must have shape [B, C, T], got {tuple(waveforms.shape)}"
-                             + ("; add the batch dimension with waveforms[None]" if waveforms.ndim == 2 else ""))
-        B, C, T = waveforms.shape
-        if C != self.channels:
-            raise ValueError(f"waveforms have {C} channels in dim 1, the encoder expects {self.channels} "
-                             f"(Z, N, E) channels first; a [B, T, C] batch needs .transpose(1, 2)")
-        hop = self.frame_hop
-        if T < hop or T % hop:
-            raise ValueError(f"waveforms have T={T} samples, not a positive multiple of the frame hop {hop} "
-                             f"(stride**n_layers); crop or pad the window, e.g. to {max(hop, T - T % hop)} samples")
-        # one device sync per batch: a trace normalised by a zero std (a dead channel) arrives as NaN
-        if check_finite and not bool(torch.isfinite(waveforms).all()):
-            bad = (~torch.isfinite(waveforms)).flatten(1).any(1).nonzero().squeeze(1).tolist()
-            raise ValueError(f"waveforms contain NaN or infinite values, in batch rows {bad[:10]}"
-                             f"{' ...' if len(bad) > 10 else ''}; a channel normalised by a zero std gives NaN: "
-                             f"drop or repair those traces")
+# %% ../nbs/11_encoder.ipynb #22c9a368
+@patch
+def check_waveforms(self: ConvFeatureEncoder, waveforms, check_finite=True):
+    "Errors for inputs the encoder cannot read, saying what was seen and what to pass instead"
+    if not isinstance(waveforms, Tensor) or not waveforms.is_floating_point():
+        raise TypeError(f"waveforms must be a floating-point tensor [B, C, T], got {type(waveforms).__name__}"
+                        + (f" of dtype {waveforms.dtype}" if isinstance(waveforms, Tensor) else ""))
+    if waveforms.ndim != 3:
+        raise ValueError(f"waveforms must have shape [B, C, T], got {tuple(waveforms.shape)}"
+                         + ("; add the batch dimension with waveforms[None]" if waveforms.ndim == 2 else ""))
+    B, C, T = waveforms.shape
+    if C != self.channels:
+        raise ValueError(f"waveforms have {C} channels in dim 1, the encoder expects {self.channels} "
+                         f"(Z, N, E) channels first; a [B, T, C] batch needs .transpose(1, 2)")
+    hop = self.frame_hop
+    if T < hop or T % hop:
+        raise ValueError(f"waveforms have T={T} samples, not a positive multiple of the frame hop {hop} "
+                         f"(stride**n_layers); crop or pad the window, e.g. to {max(hop, T - T % hop)} samples")
+    # one device sync per batch: a trace normalised by a zero std (a dead channel) arrives as NaN
+    if check_finite and not bool(torch.isfinite(waveforms).all()):
+        bad = (~torch.isfinite(waveforms)).flatten(1).any(1).nonzero().squeeze(1).tolist()
+        raise ValueError(f"waveforms contain NaN or infinite values, in batch rows {bad[:10]}"
+                         f"{' ...' if len(bad) > 10 else ''}; a channel normalised by a zero std gives NaN: "
+                         f"drop or repair those traces")

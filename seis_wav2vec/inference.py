@@ -12,6 +12,7 @@ import obspy
 import seisbench.models as sbm
 import seisbench.util as sbu
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 
 from .backbone import Backbone
@@ -62,17 +63,9 @@ def stream_to_array(stream: obspy.Stream, # one instrument's traces
         if match: out[c, :match[0].stats.npts] = match[0].data
     return out, start
 
-# %% ../nbs/41_inference.ipynb #838fbd35
-@torch.no_grad()
-def embed(backbone: Backbone,
-          data: obspy.Stream | np.ndarray, # one instrument's stream, or waveforms [C, N]
-          sampling_rate: float | None = None, # Hz of an array (required for one); a stream carries its own
-          window: int = 4096, # T, samples per model window (a multiple of the frame hop)
-          overlap: float = 0.5, # share of a window shared with the next one, in [0, 1)
-          batch_size: int = 64, # windows per forward pass
-          device: str | torch.device | None = None, # default: the backbone's
-         ) -> Tensor: # frame features [T', D] on the CPU, T' = ceil(N / frame_hop) at 100 Hz
-    "Frame features of a whole recording: resampled to 100 Hz, windowed with overlap, embedded, stitched."
+# %% ../nbs/41_inference.ipynb #0f7ad7d7
+def _recording_at_100hz(backbone: Backbone, data, sampling_rate) -> np.ndarray: # float32 [C, N] at 100 Hz
+    "`embed`'s input as the array the backbone reads: a stream's or an array's samples, checked and resampled to 100 Hz."
     if isinstance(data, obspy.Stream):
         x, _ = stream_to_array(data, SAMPLING_RATE)
     else:
@@ -86,6 +79,20 @@ def embed(backbone: Backbone,
     if not np.isfinite(x).all():
         raise ValueError(f"the recording has {int((~np.isfinite(x)).sum())} NaN or infinite samples; replace them (e.g. "
                          "by interpolation, or split the stream at them) before embedding")
+    return x
+
+# %% ../nbs/41_inference.ipynb #838fbd35
+@torch.no_grad()
+def embed(backbone: Backbone,
+          data: obspy.Stream | np.ndarray, # one instrument's stream, or waveforms [C, N]
+          sampling_rate: float | None = None, # Hz of an array (required for one); a stream carries its own
+          window: int = 4096, # T, samples per model window (a multiple of the frame hop)
+          overlap: float = 0.5, # share of a window shared with the next one, in [0, 1)
+          batch_size: int = 64, # windows per forward pass
+          device: str | torch.device | None = None, # default: the backbone's
+         ) -> Tensor: # frame features [T', D] on the CPU, T' = ceil(N / frame_hop) at 100 Hz
+    "Frame features of a whole recording: resampled to 100 Hz, windowed with overlap, embedded, stitched."
+    x = _recording_at_100hz(backbone, data, sampling_rate)   # [C, N]
     hop = backbone.frame_hop
     if window % hop or window <= 0:
         raise ValueError(f"window={window} must be a positive multiple of the frame hop {hop}")
@@ -133,10 +140,6 @@ class SeisWav2vecPicker(sbm.WaveformModel):
         picker, config = load_picker(path)
         return cls(picker, in_samples=config["sample_len"])
 
-    def forward(self, x: Tensor, # [B, C, T]
-               ) -> Tensor: # P, S, noise probabilities [B, L, T]
-        return self.picker(x)
-
     @staticmethod
     def resample(stream: obspy.Stream, sampling_rate: float, zerophase: bool = True):
         "Resample in place as the training data is resampled (`data.resample_waveform`, zero-phase)."
@@ -153,17 +156,27 @@ class SeisWav2vecPicker(sbm.WaveformModel):
                              "split the stream at them) before annotating")
         return super().annotate_stream_pre(stream, argdict)
 
-    def annotate_batch_pre(self, batch: Tensor, argdict: dict) -> Tensor:
-        return normalise_waveforms(batch)
+# %% ../nbs/41_inference.ipynb #d4aeb971
+@patch
+def annotate_batch_pre(self: SeisWav2vecPicker, batch: Tensor, argdict: dict) -> Tensor:
+    return normalise_waveforms(batch)
 
-    def annotate_batch_post(self, batch: Tensor, piggyback, argdict: dict) -> Tensor:
-        return batch.transpose(-1, -2)   # SeisBench stacks [B, T, L]
+@patch
+def forward(self: SeisWav2vecPicker, x: Tensor, # [B, C, T]
+           ) -> Tensor: # P, S, noise probabilities [B, L, T]
+    return self.picker(x)
 
-    def classify_aggregate(self, annotations: obspy.Stream, argdict: dict) -> sbu.ClassifyOutput:
-        "P and S picks from the probability traces by SeisBench's trigger (threshold `P_threshold`/`S_threshold`)."
-        picks = sbu.PickList()
-        for phase in "PS":
-            threshold = argdict.get(f"{phase}_threshold", self._annotate_args["*_threshold"][1])
-            picks += self.picks_from_annotations(annotations.select(channel=f"{self.__class__.__name__}_{phase}"),
-                                                 threshold, phase)
-        return sbu.ClassifyOutput(self.name, picks=sbu.PickList(sorted(picks)))
+@patch
+def annotate_batch_post(self: SeisWav2vecPicker, batch: Tensor, piggyback, argdict: dict) -> Tensor:
+    return batch.transpose(-1, -2)   # SeisBench stacks [B, T, L]
+
+# %% ../nbs/41_inference.ipynb #16193aca
+@patch
+def classify_aggregate(self: SeisWav2vecPicker, annotations: obspy.Stream, argdict: dict) -> sbu.ClassifyOutput:
+    "P and S picks from the probability traces by SeisBench's trigger (threshold `P_threshold`/`S_threshold`)."
+    picks = sbu.PickList()
+    for phase in "PS":
+        threshold = argdict.get(f"{phase}_threshold", self._annotate_args["*_threshold"][1])
+        picks += self.picks_from_annotations(annotations.select(channel=f"{self.__class__.__name__}_{phase}"),
+                                             threshold, phase)
+    return sbu.ClassifyOutput(self.name, picks=sbu.PickList(sorted(picks)))

@@ -34,6 +34,17 @@ def _check_span_args(size, mask_prob, mask_length, min_masks, unit="frames", arg
         raise ValueError(f"min_masks={min_masks} distinct spans of {mask_length} {unit} do not fit in {size} {unit} "
                          f"(only {size - mask_length + 1} start positions): lower min_masks or {arg}_length")
 
+# %% ../nbs/10_masking.ipynb #191959b7
+def _row_lengths(lengths, batch, frames, mask_length, device):
+    "Valid frames per row Long[B]: `frames` for every row when `lengths` is None, else `lengths` checked to fit"
+    if lengths is None: return torch.full((batch,), frames, device=device)
+    lengths = torch.as_tensor(lengths, device=device)
+    if lengths.shape != (batch,): raise ValueError(f"lengths must have shape ({batch},), got {tuple(lengths.shape)}")
+    if bool(((lengths < mask_length) | (lengths > frames)).any()):
+        raise ValueError(f"every length must lie in [mask_length={mask_length}, frames={frames}], "
+                         f"got values from {int(lengths.min())} to {int(lengths.max())}")
+    return lengths
+
 # %% ../nbs/10_masking.ipynb #7975bdb3
 def span_starts(
     batch: int, # rows B
@@ -53,13 +64,7 @@ def span_starts(
     _check_span_args(frames, mask_prob, mask_length, min_masks)
     if device is None: device = generator.device if generator is not None else torch.device("cpu")
     n_fit = frames - mask_length + 1                                              # S
-    if lengths is None: lengths = torch.full((batch,), frames, device=device)
-    else:
-        lengths = torch.as_tensor(lengths, device=device)
-        if lengths.shape != (batch,): raise ValueError(f"lengths must have shape ({batch},), got {tuple(lengths.shape)}")
-        if bool(((lengths < mask_length) | (lengths > frames)).any()):
-            raise ValueError(f"every length must lie in [mask_length={mask_length}, frames={frames}], "
-                             f"got values from {int(lengths.min())} to {int(lengths.max())}")
+    lengths = _row_lengths(lengths, batch, frames, mask_length, device)          # [B]
     row_fit = lengths - mask_length + 1                                           # [B] starts that fit each row
     rounding = torch.rand(batch, generator=generator, device=device)
     n_spans = torch.floor(mask_prob * lengths / mask_length + rounding).long()

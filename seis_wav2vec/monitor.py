@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from fastcore.basics import patch
 import yaml
 from matplotlib.figure import Figure
 
@@ -101,6 +102,7 @@ def run_total_steps(
     candidates = [n for n in (max_steps, by_epochs) if n]
     return min(candidates) if candidates else None
 
+# %% ../nbs/22_monitor.ipynb #269c6eea
 @dataclass
 class RunProgress:
     "Where a run stands."
@@ -132,6 +134,7 @@ def _duration(seconds: float) -> str:
     if seconds < 3600: return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds // 60 % 60:02d} min"
 
+# %% ../nbs/22_monitor.ipynb #ba6e4669
 def run_progress(
     run_dir, # run folder
     records: list[dict], # its records so far
@@ -168,6 +171,7 @@ def _draw_curve(ax, frame: pd.DataFrame, title: str, series, total_steps: int | 
     if any(label for _, _, label in series) and ax.lines: ax.legend(fontsize=6)
     if total_steps: ax.set_xlim(0, total_steps)
 
+# %% ../nbs/22_monitor.ipynb #d84ab3c2
 def plot_run(
     run_dir, # run folder
     total_steps: int | None = None, # steps of the run when known to the caller
@@ -211,55 +215,6 @@ class RunMonitor:
             self.output = widgets.Output()
         self._stop, self._thread = threading.Event(), None
 
-    def refresh(self) -> RunProgress: # where the run stands now
-        "Read new records, redraw the curves when anything changed, then move the bar"
-        new = self.tail.poll()
-        progress = run_progress(self.run_dir, self.tail.records, self.total_steps, self.since)
-        # curves first: a bar that shows a step promises curves that show it too
-        if self.output is not None and (new or self.progress is None or progress.finished != self.progress.finished):
-            self._draw(plot_run(self.run_dir, self.total_steps, self.tail.records, self.since))
-        if progress.total_steps and progress.total_steps != self.bar.total:
-            self.bar.reset(total=progress.total_steps)
-        self.bar.update(progress.step - self.bar.n)
-        left = progress.seconds_left
-        self.bar.set_postfix_str(f"epoch {progress.epoch}"
-                                 + (f", {progress.samples_per_s:.1f} samples/s" if progress.samples_per_s else "")
-                                 + (f", ~{_duration(left)} left" if left is not None else ""), refresh=True)
-        self.progress = progress
-        return progress
-
-    def _draw(self, fig: Figure):
-        png = io.BytesIO()
-        fig.savefig(png, format="png")  # a PNG, whatever the notebook's matplotlib backend
-        # one assignment replaces the old curves in one update of the widget: no blank frame in between
-        self.output.outputs = ({"output_type": "display_data", "metadata": {},
-                                "data": {"image/png": base64.b64encode(png.getvalue()).decode(),
-                                         "text/plain": f"<curves of {self.run_dir.name}>"}},)
-
-    def _loop(self):
-        while True:
-            stopping = self._stop.is_set()  # looked at before reading: what was written before `stop` gets drawn
-            try: finished = self.refresh().finished
-            except Exception as e:  # a thread's exception would vanish; say it where the curves are
-                self.bar.write(f"run monitor stopped: {type(e).__name__}: {e}")
-                return
-            if finished or stopping: break
-            self._stop.wait(self.every)
-        self.bar.close()
-
-    def start(self) -> RunMonitor:
-        "Refresh every `every` seconds in a background thread until the run ends or `stop` is called"
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name=f"monitor {self.run_dir.name}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0):
-        "End the background refreshes after one last one, which shows all that the run had written by now"
-        self._stop.set()
-        if self._thread is not None: self._thread.join(timeout)
-
     @property
     def running(self) -> bool: return self._thread is not None and self._thread.is_alive()
 
@@ -267,6 +222,63 @@ class RunMonitor:
         from IPython.display import display
         if self.output is not None: display(self.output)
 
+# %% ../nbs/22_monitor.ipynb #fa22e6ed
+@patch
+def refresh(self: RunMonitor) -> RunProgress: # where the run stands now
+    "Read new records, redraw the curves when anything changed, then move the bar"
+    new = self.tail.poll()
+    progress = run_progress(self.run_dir, self.tail.records, self.total_steps, self.since)
+    # curves first: a bar that shows a step promises curves that show it too
+    if self.output is not None and (new or self.progress is None or progress.finished != self.progress.finished):
+        self._draw(plot_run(self.run_dir, self.total_steps, self.tail.records, self.since))
+    if progress.total_steps and progress.total_steps != self.bar.total:
+        self.bar.reset(total=progress.total_steps)
+    self.bar.update(progress.step - self.bar.n)
+    left = progress.seconds_left
+    self.bar.set_postfix_str(f"epoch {progress.epoch}"
+                             + (f", {progress.samples_per_s:.1f} samples/s" if progress.samples_per_s else "")
+                             + (f", ~{_duration(left)} left" if left is not None else ""), refresh=True)
+    self.progress = progress
+    return progress
+
+@patch
+def _draw(self: RunMonitor, fig: Figure):
+    png = io.BytesIO()
+    fig.savefig(png, format="png")  # a PNG, whatever the notebook's matplotlib backend
+    # one assignment replaces the old curves in one update of the widget: no blank frame in between
+    self.output.outputs = ({"output_type": "display_data", "metadata": {},
+                            "data": {"image/png": base64.b64encode(png.getvalue()).decode(),
+                                     "text/plain": f"<curves of {self.run_dir.name}>"}},)
+
+# %% ../nbs/22_monitor.ipynb #56eb37b1
+@patch
+def _loop(self: RunMonitor):
+    while True:
+        stopping = self._stop.is_set()  # looked at before reading: what was written before `stop` gets drawn
+        try: finished = self.refresh().finished
+        except Exception as e:  # a thread's exception would vanish; say it where the curves are
+            self.bar.write(f"run monitor stopped: {type(e).__name__}: {e}")
+            return
+        if finished or stopping: break
+        self._stop.wait(self.every)
+    self.bar.close()
+
+@patch
+def start(self: RunMonitor) -> RunMonitor:
+    "Refresh every `every` seconds in a background thread until the run ends or `stop` is called"
+    if self._thread is None or not self._thread.is_alive():
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=f"monitor {self.run_dir.name}", daemon=True)
+        self._thread.start()
+    return self
+
+@patch
+def stop(self: RunMonitor, timeout: float = 10.0):
+    "End the background refreshes after one last one, which shows all that the run had written by now"
+    self._stop.set()
+    if self._thread is not None: self._thread.join(timeout)
+
+# %% ../nbs/22_monitor.ipynb #337f4e09
 def watch(
     run_dir, # run folder; may not exist yet (the trainer creates it)
     every: float = 5.0, # seconds between refreshes

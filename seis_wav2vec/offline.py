@@ -215,6 +215,7 @@ OBSPY_RECORDINGS = (
     ("", "RJOB", "EH", "train"),   # the example stream of obspy.read()
 )
 
+# %% ../nbs/01_offline.ipynb #d31847a8
 def obspy_recordings(fs: float = SAMPLING_RATE, # target sampling rate, Hz
                     ) -> list[tuple[dict, np.ndarray]]: # (metadata, waveform [3, N] in Z, N, E) per recording
     "The real 3-component recordings of `OBSPY_RECORDINGS`, detrended and resampled to `fs`."
@@ -261,6 +262,7 @@ def real_noise_segments(segments: tuple[tuple[str, float, float], ...], # (recor
         out.append((piece / piece.std()).astype(np.float32))
     return tuple(out)
 
+# %% ../nbs/01_offline.ipynb #24b0ed20
 def real_noise(n: int, # traces
                n_samples: int, # N
                rng: np.random.Generator,
@@ -615,6 +617,31 @@ def _write_chunk_range(args):
     folder, name, start, stop, stream_args = args
     _write_chunk(folder, name, _trace_stream(*stream_args, start=start, stop=stop))
 
+# %% ../nbs/01_offline.ipynb #c3fc287d
+def _write_chunks(staging: Path, total: int, chunks: int, workers: int, stream_args: tuple):
+    "Write the `total` traces of `stream_args` into `staging`: one file, or `chunks` chunks (side by side with workers > 1)."
+    names = [""] if chunks == 1 else [f"_{i:02d}" for i in range(chunks)]
+    per_chunk = -(-total // chunks)
+    jobs = [(staging, name, k * per_chunk, min((k + 1) * per_chunk, total), stream_args) for k, name in enumerate(names)]
+    if workers > 1 and chunks > 1:  # the chunks are independent: the same files, written side by side
+        with concurrent.futures.ProcessPoolExecutor(min(workers, chunks), mp_context=mp.get_context("spawn")) as pool:
+            list(pool.map(_write_chunk_range, jobs))
+    else:
+        for job in jobs: _write_chunk_range(job)
+    if chunks > 1:
+        (staging / "chunks").write_text("\n".join(names) + "\n")
+
+def _publish(staging: Path, path: Path, overwrite: bool):
+    "Move the finished build from `staging` to `path`; a build of the same dataset another process finished first stays."
+    if overwrite:
+        shutil.rmtree(path, ignore_errors=True)
+    try:
+        staging.rename(path)
+    except OSError:      # another process finished the same build first
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _is_complete(path):
+            raise
+
 # %% ../nbs/01_offline.ipynb #2ad6a2e6
 def build_offline_dataset(path: str | Path | None = None, # target folder; default `data_dir() / setting.name`
                           n_traces: int = OFFLINE_N_TRACES, # synthetic traces (the ObsPy recordings come on top)
@@ -643,26 +670,10 @@ def build_offline_dataset(path: str | Path | None = None, # target folder; defau
     staging.mkdir(parents=True)
     stream_args = (n_traces, seed, int(round(trace_seconds * SAMPLING_RATE)), setting)
     total = n_traces + (len(OBSPY_RECORDINGS) if setting.include_obspy else 0)
-    names = [""] if chunks == 1 else [f"_{i:02d}" for i in range(chunks)]
-    per_chunk = -(-total // chunks)
-    jobs = [(staging, name, k * per_chunk, min((k + 1) * per_chunk, total), stream_args) for k, name in enumerate(names)]
-    if workers > 1 and chunks > 1:  # the chunks are independent: the same files, written side by side
-        with concurrent.futures.ProcessPoolExecutor(min(workers, chunks), mp_context=mp.get_context("spawn")) as pool:
-            list(pool.map(_write_chunk_range, jobs))
-    else:
-        for job in jobs: _write_chunk_range(job)
-    if chunks > 1:
-        (staging / "chunks").write_text("\n".join(names) + "\n")
+    _write_chunks(staging, total, chunks, workers, stream_args)
     (staging / "generator.json").write_text(json.dumps(dict(
         setting=setting.name, version=GENERATOR_VERSION, seed=seed, n_traces=n_traces, trace_seconds=trace_seconds)))
-    if overwrite:
-        shutil.rmtree(path, ignore_errors=True)
-    try:
-        staging.rename(path)
-    except OSError:      # another process finished the same build first
-        shutil.rmtree(staging, ignore_errors=True)
-        if not _is_complete(path):
-            raise
+    _publish(staging, path, overwrite)
     _log.info(f"built {setting.name} dataset {path} in {time.time() - t0:.1f} s")
     return path
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 from einops import rearrange
+from fastcore.basics import patch
 from torch import Tensor, nn
 
 from .config import QuantizerConfig
@@ -97,47 +98,53 @@ class GumbelProductQuantizer(nn.Module):
         if not temperature > 0: raise ValueError(f"Gumbel temperature must be positive, got {temperature}.")
         self.temperature.fill_(temperature)
 
-    def code_logits(self,
-                    features: Tensor, # encoder features [B, T, Din]
-                   ) -> Tensor: # float32 code logits [B, T, G, V]
-        "Logits of every codevector of every group, scaled by 1/sqrt(Din) when configured."
-        return rearrange((self.logits_proj(features) * self.logit_scale).float(), "b t (g v) -> b t g v", g=self.num_groups)
+# %% ../nbs/13_quantizer.ipynb #0a4fd303
+@patch
+def code_logits(self: GumbelProductQuantizer,
+                features: Tensor, # encoder features [B, T, Din]
+               ) -> Tensor: # float32 code logits [B, T, G, V]
+    "Logits of every codevector of every group, scaled by 1/sqrt(Din) when configured."
+    return rearrange((self.logits_proj(features) * self.logit_scale).float(), "b t (g v) -> b t g v", g=self.num_groups)
 
-    def relaxed_sample(self,
-                       logits: Tensor, # code logits [B, T, G, V]
-                       generator: torch.Generator|None=None, # source of the Gumbel noise; None: the global generator
-                      ) -> tuple[Tensor, Tensor]: # codes Long [B, T, G], relaxed distribution [B, T, G, V]
-        "One Gumbel draw γ: the Gumbel-max codes argmax(l + γ), an exact sample of softmax(l), and softmax((l + γ) / τ)."
-        draw_on = generator.device if generator is not None else logits.device
-        noise = torch.empty(logits.shape, device=draw_on).exponential_(generator=generator).to(logits.device)
-        perturbed = logits - noise.clamp_min_(1e-20).log()
-        return perturbed.argmax(-1), (perturbed / self.temperature).softmax(-1)
+@patch
+def relaxed_sample(self: GumbelProductQuantizer,
+                   logits: Tensor, # code logits [B, T, G, V]
+                   generator: torch.Generator|None=None, # source of the Gumbel noise; None: the global generator
+                  ) -> tuple[Tensor, Tensor]: # codes Long [B, T, G], relaxed distribution [B, T, G, V]
+    "One Gumbel draw γ: the Gumbel-max codes argmax(l + γ), an exact sample of softmax(l), and softmax((l + γ) / τ)."
+    draw_on = generator.device if generator is not None else logits.device
+    noise = torch.empty(logits.shape, device=draw_on).exponential_(generator=generator).to(logits.device)
+    perturbed = logits - noise.clamp_min_(1e-20).log()
+    return perturbed.argmax(-1), (perturbed / self.temperature).softmax(-1)
 
-    def lookup(self,
-               codes: Tensor, # code index per group, Long [B, T, G]
-              ) -> Tensor: # chosen codevectors [B, T, G, d]
-        "Gather the chosen codevector of each group (an embedding lookup into the G·V rows)."
-        offsets = torch.arange(self.num_groups, device=codes.device) * self.num_codevectors
-        return F.embedding(codes + offsets, self.codevectors.flatten(0, 1))
+@patch
+def lookup(self: GumbelProductQuantizer,
+           codes: Tensor, # code index per group, Long [B, T, G]
+          ) -> Tensor: # chosen codevectors [B, T, G, d]
+    "Gather the chosen codevector of each group (an embedding lookup into the G·V rows)."
+    offsets = torch.arange(self.num_groups, device=codes.device) * self.num_codevectors
+    return F.embedding(codes + offsets, self.codevectors.flatten(0, 1))
 
-    def forward(self,
-                features: Tensor, # encoder features, unmasked [B, T, Din]
-                mask: Tensor|None=None, # frames whose code distribution enters perplexity and diversity, Bool [B, T]
-                generator: torch.Generator|None=None, # source of the Gumbel noise; None: the global generator
-               ) -> QuantizerOutput:
-        logits = self.code_logits(features)  # [B, T, G, V]
-        if self.training:
-            codes, relaxed = self.relaxed_sample(logits, generator)  # [B, T, G], [B, T, G, V]
-            quantized = self.lookup(codes)  # [B, T, G, d]
-            # straight-through: forward value stays the hard codevector, gradient to the logits is that of relaxed @ C;
-            # the codebook gets its gradient from the gather only, as with a one-hot @ C product
-            mixture = torch.einsum("btgv,gvd->btgd", relaxed, self.codevectors.detach())
-            quantized = quantized + (mixture - mixture.detach())
-        else:
-            codes = logits.argmax(-1)
-            quantized = self.lookup(codes)
-        ppl = perplexity(average_code_distribution(logits.softmax(-1), mask))
-        return QuantizerOutput(rearrange(quantized, "b t g d -> b t (g d)"), codes, ppl, diversity_loss(ppl, self.num_codevectors))
+# %% ../nbs/13_quantizer.ipynb #4f8b4fc4
+@patch
+def forward(self: GumbelProductQuantizer,
+            features: Tensor, # encoder features, unmasked [B, T, Din]
+            mask: Tensor|None=None, # frames whose code distribution enters perplexity and diversity, Bool [B, T]
+            generator: torch.Generator|None=None, # source of the Gumbel noise; None: the global generator
+           ) -> QuantizerOutput:
+    logits = self.code_logits(features)  # [B, T, G, V]
+    if self.training:
+        codes, relaxed = self.relaxed_sample(logits, generator)  # [B, T, G], [B, T, G, V]
+        quantized = self.lookup(codes)  # [B, T, G, d]
+        # straight-through: forward value stays the hard codevector, gradient to the logits is that of relaxed @ C;
+        # the codebook gets its gradient from the gather only, as with a one-hot @ C product
+        mixture = torch.einsum("btgv,gvd->btgd", relaxed, self.codevectors.detach())
+        quantized = quantized + (mixture - mixture.detach())
+    else:
+        codes = logits.argmax(-1)
+        quantized = self.lookup(codes)
+    ppl = perplexity(average_code_distribution(logits.softmax(-1), mask))
+    return QuantizerOutput(rearrange(quantized, "b t g d -> b t (g d)"), codes, ppl, diversity_loss(ppl, self.num_codevectors))
 
 # %% ../nbs/13_quantizer.ipynb #2b0e67f3
 def gumbel_temperature(step: int, # optimizer steps taken so far

@@ -121,20 +121,23 @@ class CapturedStep:
         with torch.cuda.graph(self.graph):
             self.output = forward_backward(model, self.waveforms, self.generator, self.loss_factor, autocast, divide)
 
-    def __call__(
-        self,
-        waveforms: Tensor, # the batch [B, C, T], on any device
-        seed: int, # seed of the default generators (dropout, Gumbel noise)
-        generator_seed: int, # seed of the masks and distractors
-        nan_loss: bool = False, # make the loss NaN (fault injection)
-    ) -> StepOutput: # views of the graph's outputs, overwritten by the next call
-        "Run forward and backward on `waveforms`; the gradients are added to `flat_grad` (zero it between steps)."
-        self.waveforms.copy_(waveforms, non_blocking=True)
-        self.loss_factor.fill_(math.nan if nan_loss else 1.0)
-        torch.manual_seed(seed)
-        self.generator.manual_seed(generator_seed)
-        self.graph.replay()
-        return self.output
+# %% ../nbs/16_train_step.ipynb #948d995e
+def _replay(
+    self: CapturedStep,
+    waveforms: Tensor, # the batch [B, C, T], on any device
+    seed: int, # seed of the default generators (dropout, Gumbel noise)
+    generator_seed: int, # seed of the masks and distractors
+    nan_loss: bool = False, # make the loss NaN (fault injection)
+) -> StepOutput: # views of the graph's outputs, overwritten by the next call
+    "Run forward and backward on `waveforms`; the gradients are added to `flat_grad` (zero it between steps)."
+    self.waveforms.copy_(waveforms, non_blocking=True)
+    self.loss_factor.fill_(math.nan if nan_loss else 1.0)
+    torch.manual_seed(seed)
+    self.generator.manual_seed(generator_seed)
+    self.graph.replay()
+    return self.output
+
+CapturedStep.__call__ = _replay
 
 # %% ../nbs/16_train_step.ipynb #4656d8dc
 _NO_DECAY_NAMES = ("bias", "norm", "skip", "mask_emb", "codevector", "codebook", "embedding")
@@ -237,6 +240,9 @@ def _micro_step(self: TrainingStep, waveforms: Tensor, seed: int, generator_seed
         return forward_backward(self.ddp, waveforms, generator, math.nan if nan_loss else 1.0,
                                 lambda: autocast_for(self.cfg, self.device), micros)
 
+TrainingStep._micro_step = _micro_step
+
+# %% ../nbs/16_train_step.ipynb #c33e9439
 def _clip(self: TrainingStep) -> Tensor:
     "Average the gradients over ranks (graphed steps; DDP averages its own) and clip them; the norm before clipping."
     if not self.graphed: return nn.utils.clip_grad_norm_(self.model.parameters(), self.max_norm)
@@ -245,6 +251,9 @@ def _clip(self: TrainingStep) -> Tensor:
         self.captured.flat_grad.div_(self.world_size)
     return clip_flat_(self.captured.flat_grad, self.max_norm)
 
+TrainingStep._clip = _clip
+
+# %% ../nbs/16_train_step.ipynb #69bd8111
 def _call(self: TrainingStep,
           batches: list[Tensor], # the micro-batches of the step, each [B, C, S] on the device
           seeds: list[tuple[int, int]], # per micro-batch: (default-generator seed, mask/distractor seed)
@@ -269,4 +278,4 @@ def _call(self: TrainingStep,
     self.scheduler.step()
     return StepResult(metrics / len(batches), grad_norm.detach().float(), applied, bool(loss_finite), torch.cat(rows).cpu())
 
-TrainingStep._micro_step, TrainingStep._clip, TrainingStep.__call__ = _micro_step, _clip, _call
+TrainingStep.__call__ = _call

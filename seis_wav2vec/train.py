@@ -76,6 +76,7 @@ def setup_distributed(accelerator: str = "auto", # 'auto', 'cuda' or 'cpu'
 def teardown_distributed():
     if dist.is_initialized(): dist.destroy_process_group()
 
+# %% ../nbs/21_train.ipynb #7c500331
 def _gather(obj, env: DistEnv) -> list:
     if env.world_size == 1: return [obj]
     out = [None] * env.world_size
@@ -298,6 +299,7 @@ def data_size_problems(cfg: ExperimentConfig, world_size: int) -> list[str]:
                         "cannot validate; give the metadata's split column 'dev' rows (SeisBench splits train/dev/test)")
     return problems
 
+# %% ../nbs/21_train.ipynb #4f37f5ee
 def check_launch(cfg: ExperimentConfig, # the experiment (already validated when it was read)
                  world_size: int | None = None, # processes in all; None: trainer.devices x trainer.num_nodes
                  cuda_devices: int | None = None, # GPUs on this machine; None: torch.cuda.device_count()
@@ -359,6 +361,7 @@ def probe_run_dir(run_dir: Path, # the run folder
                 f"{checkpoint_size / 2**20:.0f} MiB: free space or choose another --run-dir")
     return None
 
+# %% ../nbs/21_train.ipynb #b8f05b96
 def prepare_run_dir(run_dir: Path, cfg: ExperimentConfig, resuming: bool, env: DistEnv, checkpoint_size: int = 0) -> RunLock | None:
     "Check the run folder; rank 0 locks it, proves it writable with room for checkpoints, and writes the resolved config."
     if not resuming and (run_dir / "checkpoints").is_dir() and \
@@ -515,6 +518,9 @@ def _periodic_save(self: Trainer):
         for old in sorted((self.run_dir / "checkpoints").glob("step-*.pt"))[:-self.cfg.trainer.keep_last_n_checkpoints]:
             old.unlink()
 
+Trainer.save, Trainer.periodic_save = _save, _periodic_save
+
+# %% ../nbs/21_train.ipynb #0342b45e
 def _summary(self: Trainer, stopped: str | None = None) -> dict:
     in_sync = ranks_in_sync(self.model, self.env)
     return dict(run_dir=str(self.run_dir), step=self.step, epoch=self.epoch, total_steps=self.length.total_steps,
@@ -539,7 +545,7 @@ def _stop(self: Trainer, message: str):
     except OSError: pass  # the disk that stopped the run may refuse the summary too
     raise RunStopped(message)
 
-Trainer.save, Trainer.periodic_save, Trainer.summary, Trainer.finish, Trainer.stop = _save, _periodic_save, _summary, _finish, _stop
+Trainer.summary, Trainer.finish, Trainer.stop = _summary, _finish, _stop
 
 # %% ../nbs/21_train.ipynb #b1f924c5
 def _train_step(self: Trainer, batches) -> StepResult:
@@ -608,6 +614,9 @@ def _log_interval(self: Trainer):
     for warning in self.guard.check(record): self.say(f"step {self.step} warning: {warning}")
     iv.reset()
 
+Trainer.write, Trainer.log_interval = _write, _log_interval
+
+# %% ../nbs/21_train.ipynb #a6c4b910
 def _validate(self: Trainer):
     "Validation metrics, logged; `best.pt` when the monitored metric improved, and `last.pt`."
     metrics = validate(self.model, self.val_loader, self.cfg, self.env)
@@ -621,7 +630,7 @@ def _validate(self: Trainer):
     self.say(f"step {self.step} validation: " + " ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     self.save("best.pt", "last.pt") if improved else self.save("last.pt")
 
-Trainer.write, Trainer.log_interval, Trainer.validate = _write, _log_interval, _validate
+Trainer.validate = _validate
 
 # %% ../nbs/21_train.ipynb #69481266
 def _after_step(self: Trainer) -> bool:
@@ -648,6 +657,9 @@ def _stop_bad_steps(self: Trainer):
               f"{self.run_dir / 'bad_steps.jsonl'}: check those traces, or lower optimizer.lr, then continue with "
               f"--resume {self.run_dir}")
 
+Trainer.after_step, Trainer.stop_bad_steps = _after_step, _stop_bad_steps
+
+# %% ../nbs/21_train.ipynb #21bd31e3
 def _fit(self: Trainer,
          stop_at_step: int | None = None, # end after this optimizer step (with `last.pt` written)
         ) -> dict: # the run's summary (also in `summary.json`)
@@ -673,7 +685,7 @@ def _fit(self: Trainer,
     bar.close()
     return self.finish()
 
-Trainer.after_step, Trainer.stop_bad_steps, Trainer.fit = _after_step, _stop_bad_steps, _fit
+Trainer.fit = _fit
 
 # %% ../nbs/21_train.ipynb #f330b0b8
 def train(cfg: ExperimentConfig, # the experiment

@@ -13,6 +13,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 from einops import rearrange
+from fastcore.basics import patch
 from mlstm_kernels.torch import get_available_mlstm_kernels, get_mlstm_kernel
 from torch import Tensor, nn
 from xlstm import FeedForwardConfig, GatedFeedForward, mLSTMLayerConfig
@@ -144,7 +145,6 @@ def soft_cap(
 # %% ../nbs/12_xlstm_unet.ipynb #18916bfe
 class BidirectionalmLSTMLayer(nn.Module):
     "xLSTM's mLSTM layer run forward and over the time-reversed sequence, both directions in one kernel call."
-
     def __init__(
         self,
         d_model: int,  # width D of the residual stream
@@ -183,101 +183,113 @@ class BidirectionalmLSTMLayer(nn.Module):
     def num_directions(self) -> int:
         return self.skip.shape[0]
 
-    def reset_parameters(self):
-        "xLSTM's mLSTM initialisation, the same for both directions."
-        small_init_init_(self.proj_up.weight, dim=self.d_model)
-        wang_init_(self.proj_down.weight, dim=self.d_model, num_blocks=self.num_blocks)
-        bound = self.conv_weight.shape[1] ** -0.5  # torch's Conv1d default for a depthwise kernel
-        nn.init.uniform_(self.conv_weight, -bound, bound)
-        nn.init.uniform_(self.conv_bias, -bound, bound)
-        for w in (self.q_weight, self.k_weight, self.v_weight):
-            small_init_init_(w, dim=self.d_model)
-        # Gates start independent of the input: input gate near exp(0) = 1, forget gate biases spread over
-        # [3, 6] across heads (memory of roughly 20 to 400 frames).
-        nn.init.zeros_(self.gate_weight)
-        nh = self.num_heads
-        with torch.no_grad():
-            for s in range(self.num_directions):
-                nn.init.normal_(self.gate_bias[s, :nh], mean=0.0, std=0.1)
-                bias_linspace_init_(self.gate_bias[s, nh:], start=3.0, end=6.0)
-        nn.init.zeros_(self.norm_weight)  # the head norm scales by 1 + weight
-        nn.init.ones_(self.skip)
+# %% ../nbs/12_xlstm_unet.ipynb #52b61454
+@patch
+def reset_parameters(self: BidirectionalmLSTMLayer):
+    "xLSTM's mLSTM initialisation, the same for both directions."
+    small_init_init_(self.proj_up.weight, dim=self.d_model)
+    wang_init_(self.proj_down.weight, dim=self.d_model, num_blocks=self.num_blocks)
+    bound = self.conv_weight.shape[1] ** -0.5  # torch's Conv1d default for a depthwise kernel
+    nn.init.uniform_(self.conv_weight, -bound, bound)
+    nn.init.uniform_(self.conv_bias, -bound, bound)
+    for w in (self.q_weight, self.k_weight, self.v_weight):
+        small_init_init_(w, dim=self.d_model)
+    # Gates start independent of the input: input gate near exp(0) = 1, forget gate biases spread over
+    # [3, 6] across heads (memory of roughly 20 to 400 frames).
+    nn.init.zeros_(self.gate_weight)
+    nh = self.num_heads
+    with torch.no_grad():
+        for s in range(self.num_directions):
+            nn.init.normal_(self.gate_bias[s, :nh], mean=0.0, std=0.1)
+            bias_linspace_init_(self.gate_bias[s, nh:], start=3.0, end=6.0)
+    nn.init.zeros_(self.norm_weight)  # the head norm scales by 1 + weight
+    nn.init.ones_(self.skip)
 
-    def causal_conv(
-        self,
-        x: Tensor,  # inner activations per direction [S, B, T, I]
-    ) -> Tensor:  # [S, B, T, I]
-        "Depthwise causal convolution along T, one kernel per direction."
-        K, T = self.conv_weight.shape[1], x.shape[2]
-        xp = F.pad(x, (0, 0, K - 1, 0))
-        y = self.conv_bias[:, None, None, :]
-        for j in range(K):
-            y = y + self.conv_weight[:, None, None, j, :] * xp[:, :, j : j + T]
-        return y.to(x.dtype)  # summed in the weights' precision, returned in the activations' (bf16 under autocast)
+# %% ../nbs/12_xlstm_unet.ipynb #e9721e4c
+@patch
+def causal_conv(
+    self: BidirectionalmLSTMLayer,
+    x: Tensor,  # inner activations per direction [S, B, T, I]
+) -> Tensor:  # [S, B, T, I]
+    "Depthwise causal convolution along T, one kernel per direction."
+    K, T = self.conv_weight.shape[1], x.shape[2]
+    xp = F.pad(x, (0, 0, K - 1, 0))
+    y = self.conv_bias[:, None, None, :]
+    for j in range(K):
+        y = y + self.conv_weight[:, None, None, j, :] * xp[:, :, j : j + T]
+    return y.to(x.dtype)  # summed in the weights' precision, returned in the activations' (bf16 under autocast)
 
-    def headwise(
-        self,
-        x: Tensor,  # inner activations per direction [S, B, T, I]
-        *ws: Tensor,  # each: one bs x bs matrix per block of bs channels and direction [S, I/bs, bs, bs]
-    ) -> tuple[Tensor, ...]:  # one [S, B, T, I] per weight
-        "Block-diagonal projections: each block of `bs` channels mapped by its own bs x bs matrix, once per weight."
-        S, B, T, I = x.shape
-        if x.is_cuda:
-            # one dense product per direction for all weights, zeros off the blocks: tensor cores run its I/bs times
-            # more multiply-adds in a fraction of the time a batched product of bs x bs blocks takes (30_benchmark)
-            dense = torch.cat([block_diagonal(w) for w in ws], dim=1)  # [S, n*I, I]
-            return torch.matmul(x.reshape(S, B * T, I), dense.transpose(1, 2)).reshape(S, B, T, -1).chunk(len(ws), -1)
-        xh = x.reshape(S, B * T, -1, self.blocksize)
-        return tuple(torch.einsum("snhd,shod->snho", xh, w).reshape(S, B, T, -1) for w in ws)
+# %% ../nbs/12_xlstm_unet.ipynb #5db78fa4
+@patch
+def headwise(
+    self: BidirectionalmLSTMLayer,
+    x: Tensor,  # inner activations per direction [S, B, T, I]
+    *ws: Tensor,  # each: one bs x bs matrix per block of bs channels and direction [S, I/bs, bs, bs]
+) -> tuple[Tensor, ...]:  # one [S, B, T, I] per weight
+    "Block-diagonal projections: each block of `bs` channels mapped by its own bs x bs matrix, once per weight."
+    S, B, T, I = x.shape
+    if x.is_cuda:
+        # one dense product per direction for all weights, zeros off the blocks: tensor cores run its I/bs times
+        # more multiply-adds in a fraction of the time a batched product of bs x bs blocks takes (30_benchmark)
+        dense = torch.cat([block_diagonal(w) for w in ws], dim=1)  # [S, n*I, I]
+        return torch.matmul(x.reshape(S, B * T, I), dense.transpose(1, 2)).reshape(S, B, T, -1).chunk(len(ws), -1)
+    xh = x.reshape(S, B * T, -1, self.blocksize)
+    return tuple(torch.einsum("snhd,shod->snho", xh, w).reshape(S, B, T, -1) for w in ws)
 
-    def gate_preacts(
-        self,
-        q: Tensor,  # queries [S, B, T, I]
-        k: Tensor,  # keys [S, B, T, I]
-        v: Tensor,  # values [S, B, T, I]
-    ) -> tuple[Tensor, Tensor]:  # input and forget gate pre-activations, [S, B, T, NH] each
-        "Input and forget gate pre-activations from (q, k, v), soft-capped, in float32."
-        S, B, T, I = q.shape
-        wq, wk, wv = self.gate_weight.split(I, dim=-1)  # each [S, 2NH, I]
-        g = sum(x.reshape(S, B * T, I) @ w.transpose(1, 2) for x, w in ((q, wq), (k, wk), (v, wv)))
-        g = soft_cap(at_least_float32(g) + self.gate_bias[:, None], self.gate_soft_cap)
-        return g.reshape(S, B, T, -1).chunk(2, dim=-1)
+# %% ../nbs/12_xlstm_unet.ipynb #6781d69d
+@patch
+def gate_preacts(
+    self: BidirectionalmLSTMLayer,
+    q: Tensor,  # queries [S, B, T, I]
+    k: Tensor,  # keys [S, B, T, I]
+    v: Tensor,  # values [S, B, T, I]
+) -> tuple[Tensor, Tensor]:  # input and forget gate pre-activations, [S, B, T, NH] each
+    "Input and forget gate pre-activations from (q, k, v), soft-capped, in float32."
+    S, B, T, I = q.shape
+    wq, wk, wv = self.gate_weight.split(I, dim=-1)  # each [S, 2NH, I]
+    g = sum(x.reshape(S, B * T, I) @ w.transpose(1, 2) for x, w in ((q, wq), (k, wk), (v, wv)))
+    g = soft_cap(at_least_float32(g) + self.gate_bias[:, None], self.gate_soft_cap)
+    return g.reshape(S, B, T, -1).chunk(2, dim=-1)
 
-    def cell(
-        self,
-        q: Tensor,  # queries [S, B, T, I]
-        k: Tensor,  # keys [S, B, T, I]
-        v: Tensor,  # values [S, B, T, I]
-        i: Tensor,  # input-gate pre-activations [S, B, T, NH]
-        f: Tensor,  # forget-gate pre-activations [S, B, T, NH]
-    ) -> Tensor:  # normalised hidden states [S, B, T, I]
-        "mLSTM cell on all directions at once (stacked along the batch) followed by the per-head norm."
-        S, B, T, I = q.shape
-        NH, DH = self.num_heads, I // self.num_heads
-        heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=NH)
-        gates = lambda g: rearrange(g, "s b t nh -> (s b) nh t")
-        cfg = self.cfg
-        h = mlstm_chunkwise(heads(q), heads(k), heads(v), gates(i), gates(f), kernel=select_kernel(cfg, q.device),
-                            chunk_size=cfg.chunk_size, autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
-        # Per-head norm in float32. It also makes the output blind to the scale of the cell's normaliser,
-        # which is why the Triton backward may skip that gradient.
-        h = rearrange(F.layer_norm(at_least_float32(h), (DH,), eps=1e-5), "(s b) nh t dh -> s b nh t dh", s=S)
-        h = h * (1 + rearrange(self.norm_weight, "s (nh dh) -> s 1 nh 1 dh", nh=NH))
-        return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(q.dtype)
+# %% ../nbs/12_xlstm_unet.ipynb #6570508d
+@patch
+def cell(
+    self: BidirectionalmLSTMLayer,
+    q: Tensor,  # queries [S, B, T, I]
+    k: Tensor,  # keys [S, B, T, I]
+    v: Tensor,  # values [S, B, T, I]
+    i: Tensor,  # input-gate pre-activations [S, B, T, NH]
+    f: Tensor,  # forget-gate pre-activations [S, B, T, NH]
+) -> Tensor:  # normalised hidden states [S, B, T, I]
+    "mLSTM cell on all directions at once (stacked along the batch) followed by the per-head norm."
+    S, B, T, I = q.shape
+    NH, DH = self.num_heads, I // self.num_heads
+    heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=NH)
+    gates = lambda g: rearrange(g, "s b t nh -> (s b) nh t")
+    cfg = self.cfg
+    h = mlstm_chunkwise(heads(q), heads(k), heads(v), gates(i), gates(f), kernel=select_kernel(cfg, q.device),
+                        chunk_size=cfg.chunk_size, autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
+    # Per-head norm in float32. It also makes the output blind to the scale of the cell's normaliser,
+    # which is why the Triton backward may skip that gradient.
+    h = rearrange(F.layer_norm(at_least_float32(h), (DH,), eps=1e-5), "(s b) nh t dh -> s b nh t dh", s=S)
+    h = h * (1 + rearrange(self.norm_weight, "s (nh dh) -> s 1 nh 1 dh", nh=NH))
+    return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(q.dtype)
 
-    def forward(
-        self,
-        x: Tensor,  # normalised residual stream [B, T, D]
-    ) -> Tensor:  # [B, T, D]
-        x_inner, z = self.proj_up(x).chunk(2, dim=-1)  # [B, T, I] each
-        xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1
-        xc = F.silu(self.causal_conv(xs))
-        q, k = self.headwise(xc, self.q_weight, self.k_weight)
-        (v,) = self.headwise(xs, self.v_weight)
-        i, f = self.gate_preacts(q, k, v)
-        h = self.cell(q, k, v, i, f) + self.skip[:, None, None, :] * xc  # [S, B, T, I]
-        h = h[0] + h[1].flip(1) if self.num_directions == 2 else h[0]
-        return self.proj_down(h * F.silu(z))
+# %% ../nbs/12_xlstm_unet.ipynb #c5e685a2
+@patch
+def forward(
+    self: BidirectionalmLSTMLayer,
+    x: Tensor,  # normalised residual stream [B, T, D]
+) -> Tensor:  # [B, T, D]
+    x_inner, z = self.proj_up(x).chunk(2, dim=-1)  # [B, T, I] each
+    xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1
+    xc = F.silu(self.causal_conv(xs))
+    q, k = self.headwise(xc, self.q_weight, self.k_weight)
+    (v,) = self.headwise(xs, self.v_weight)
+    i, f = self.gate_preacts(q, k, v)
+    h = self.cell(q, k, v, i, f) + self.skip[:, None, None, :] * xc  # [S, B, T, I]
+    h = h[0] + h[1].flip(1) if self.num_directions == 2 else h[0]
+    return self.proj_down(h * F.silu(z))
 
 # %% ../nbs/12_xlstm_unet.ipynb #be461e9a
 class BidirectionalmLSTMBlock(nn.Module):
@@ -380,23 +392,25 @@ class XLSTMUNet(nn.Module):
         self.decoder_stages = nn.ModuleList(mlstm_stage(d, cfg) for d in widths[-2::-1])
         self.out_norm = nn.LayerNorm(cfg.d_model, bias=False)
 
-    def forward(
-        self,
-        x: Tensor,  # encoder features [B, T, d_input]
-    ) -> Tensor:  # context representations [B, T, d_model]
-        T = x.shape[1]
-        x = self.input_proj(x)
-        if pad := self.cfg.levels(T)[0] - T:  # the pools need T divisible by prod(pool)
-            x = F.pad(x, (0, 0, 0, pad))
-        skips = []
-        for stage, pool in zip(self.encoder_stages, self.down_pools):
-            x = stage(x)
-            skips.append(x)
-            x = pool(x)
-        x = self.center(x)
-        for pool, stage in zip(self.up_pools, self.decoder_stages):
-            x = stage(pool(x, skips.pop()))
-        return self.out_norm(x[:, :T])
+# %% ../nbs/12_xlstm_unet.ipynb #663b2919
+@patch
+def forward(
+    self: XLSTMUNet,
+    x: Tensor,  # encoder features [B, T, d_input]
+) -> Tensor:  # context representations [B, T, d_model]
+    T = x.shape[1]
+    x = self.input_proj(x)
+    if pad := self.cfg.levels(T)[0] - T:  # the pools need T divisible by prod(pool)
+        x = F.pad(x, (0, 0, 0, pad))
+    skips = []
+    for stage, pool in zip(self.encoder_stages, self.down_pools):
+        x = stage(x)
+        skips.append(x)
+        x = pool(x)
+    x = self.center(x)
+    for pool, stage in zip(self.up_pools, self.decoder_stages):
+        x = stage(pool(x, skips.pop()))
+    return self.out_norm(x[:, :T])
 
 # %% ../nbs/12_xlstm_unet.ipynb #27e48c36
 def compile_blocks(

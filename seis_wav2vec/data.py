@@ -309,6 +309,8 @@ def _repair(self: WaveformWindows, kind: str, idx: int, detail: str):
     level = first if self.repairs[kind] == 1 else logging.DEBUG
     _log.log(level, f"repaired {kind} in {self.trace_name(idx)}: {detail} (repairs so far: {dict(self.repairs)})")
 
+
+# %% ../nbs/00_data.ipynb #b710d3c9
 @patch
 def read_trace(self: WaveformWindows, idx: int) -> np.ndarray: # [C, N] at `sampling_rate`, ZNE
     "The whole trace of example `idx`, read, resampled and ordered by SeisBench."

@@ -417,12 +417,12 @@ def gap_mask(n: int, # traces
              rng: np.random.Generator,
              fs: float = SAMPLING_RATE, # Hz
             ) -> tuple[np.ndarray, np.ndarray]: # keep [n, N] bool (False inside a gap), gap count [n]
-    "1-2 gaps per trace, 0.5-15 s long (log-uniform), placed uniformly."
+    "1-2 gaps per trace, 0.5-15 s long (log-uniform) but at most a quarter of the trace, placed uniformly."
     keep, count = np.ones((n, n_samples), bool), rng.integers(1, 3, n)
     for k in range(n):
         for _ in range(count[k]):
-            length = int(10 ** rng.uniform(np.log10(0.5), np.log10(15)) * fs)
-            start = int(rng.integers(0, n_samples - length))
+            length = min(int(10 ** rng.uniform(np.log10(0.5), np.log10(15)) * fs), n_samples // 4)
+            start = int(rng.integers(0, max(1, n_samples - length)))
             keep[k, start:start + length] = False
     return keep, count
 

@@ -34,17 +34,17 @@ from .checkpoint import (CheckpointError, atomic_write_bytes, checkpoint_bytes, 
 from .config import (ConfigError, ExperimentConfig, config_diff, config_to_dict, load_config,
                                  save_config)
 from .contrastive import ContrastiveModel
-from .data import WaveformWindows, make_dataloader, open_dataset
+from .data import REPAIR_KINDS, WaveformWindows, make_dataloader, open_dataset
 from .quantizer import gumbel_temperature
 from .step import STEP_METRICS, StepResult, TrainingStep, autocast_for, step_metrics
 
 # %% auto #0
-__all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'RESUME_SECTIONS', 'DistEnv', 'setup_distributed', 'teardown_distributed', 'derive_seed',
-           'seed_everything', 'RunLength', 'run_length', 'MetricsLog', 'validate', 'ranks_in_sync', 'RunStopped',
-           'Fault', 'parse_faults', 'FaultPlan', 'divergence_stats', 'DivergenceGuard', 'device_problems',
-           'data_size_problems', 'check_launch', 'RunLock', 'default_run_dir', 'probe_run_dir', 'prepare_run_dir',
-           'make_loaders', 'Interval', 'check_world', 'Trainer', 'train', 'resume_override_problems',
-           'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
+__all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'REPAIR_WARN_SHARE', 'RESUME_SECTIONS', 'DistEnv', 'setup_distributed',
+           'teardown_distributed', 'derive_seed', 'seed_everything', 'RunLength', 'run_length', 'MetricsLog',
+           'validate', 'ranks_in_sync', 'RunStopped', 'Fault', 'parse_faults', 'FaultPlan', 'divergence_stats',
+           'DivergenceGuard', 'device_problems', 'data_size_problems', 'check_launch', 'RunLock', 'default_run_dir',
+           'probe_run_dir', 'prepare_run_dir', 'make_loaders', 'Interval', 'check_world', 'Trainer', 'train',
+           'resume_override_problems', 'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
 
 # %% ../nbs/21_train.ipynb #be79af36
 @dataclass
@@ -76,7 +76,7 @@ def setup_distributed(accelerator: str = "auto", # 'auto', 'cuda' or 'cpu'
 def teardown_distributed():
     if dist.is_initialized(): dist.destroy_process_group()
 
-# %% ../nbs/21_train.ipynb #7c500331
+# %% ../nbs/21_train.ipynb #3c89a08a
 def _gather(obj, env: DistEnv) -> list:
     if env.world_size == 1: return [obj]
     out = [None] * env.world_size
@@ -90,7 +90,7 @@ def _agree(error: str | None, env: DistEnv) -> str | None:
     dist.broadcast_object_list(box, 0)
     return box[0]
 
-# %% ../nbs/21_train.ipynb #ee25bb18
+# %% ../nbs/21_train.ipynb #f50b2f5b
 def derive_seed(*parts: int) -> int:
     "A 63-bit seed that depends on every one of `parts` (non-negative integers)."
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(2, np.uint32).astype(np.uint64)
@@ -103,7 +103,7 @@ def seed_everything(seed: int):
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
 
-# %% ../nbs/21_train.ipynb #4d790351
+# %% ../nbs/21_train.ipynb #2f86ff71
 @dataclass
 class RunLength:
     "How long a run is, in optimizer steps."
@@ -126,7 +126,7 @@ def run_length(cfg: ExperimentConfig, batches_per_epoch: int) -> RunLength:
     warmup = round(o.warmup_fraction * schedule) if o.num_warmup_steps is None else o.num_warmup_steps
     return RunLength(steps_per_epoch, total, schedule, warmup, max(1, round(t.val_check_interval * steps_per_epoch)))
 
-# %% ../nbs/21_train.ipynb #9d2b5906
+# %% ../nbs/21_train.ipynb #46cbe7f7
 class MetricsLog:
     "Rank 0's metric records: `metrics.jsonl` plus TensorBoard under `tb/`."
     def __init__(self, run_dir: Path, resume_step: int = 0):
@@ -145,7 +145,7 @@ class MetricsLog:
 
     def close(self): self.tb.close()
 
-# %% ../nbs/21_train.ipynb #282e1470
+# %% ../nbs/21_train.ipynb #23749354
 @torch.no_grad()
 def validate(model: nn.Module, loader: DataLoader, cfg: ExperimentConfig, env: DistEnv) -> dict:
     "Mean validation metrics over the dev split (or `limit_val_batches` per rank), averaged across ranks."
@@ -176,7 +176,7 @@ def ranks_in_sync(model: nn.Module, env: DistEnv) -> bool:
     dist.all_reduce(same, op=dist.ReduceOp.MIN)
     return bool(same.item())
 
-# %% ../nbs/21_train.ipynb #12842e2a
+# %% ../nbs/21_train.ipynb #b10fd32c
 FAULTS_ENV = "SEIS_WAV2VEC_FAULTS"
 FAULT_KINDS = ("nan_data", "nan_loss", "kill", "kill_in_checkpoint", "enospc")
 
@@ -203,7 +203,7 @@ def parse_faults(spec: str, # `kind@step[-last][:rank]`, comma-separated, e.g. '
         faults.append(Fault(m[1], int(m[2]), int(m[3] or m[2]), None if m[4] is None else int(m[4])))
     return faults
 
-# %% ../nbs/21_train.ipynb #821c1d96
+# %% ../nbs/21_train.ipynb #1936cb15
 class FaultPlan:
     "The faults this rank injects into its run; empty unless `SEIS_WAV2VEC_FAULTS` is set (tests only)."
     def __init__(self, faults: list[Fault], rank: int): self.faults, self.rank = faults, rank
@@ -229,7 +229,7 @@ class FaultPlan:
             with open(path.with_name(f".{path.name}.tmp-{os.getpid()}"), "wb") as f: f.write(data[:len(data) // 2])
             os.kill(os.getpid(), signal.SIGKILL)
 
-# %% ../nbs/21_train.ipynb #8a659314
+# %% ../nbs/21_train.ipynb #feef5ca0
 def divergence_stats(model: nn.Module) -> dict:
     "Sizes that blow up before a run diverges: the mask embedding's norm and the largest xLSTM gate parameter."
     gates = [p.detach().abs().max() for n, p in model.named_parameters() if "gate" in n.rsplit(".", 1)[-1]]
@@ -269,7 +269,7 @@ class DivergenceGuard:
                             "lower optimizer.lr or optimizer.clip_grad_norm")
         return warnings
 
-# %% ../nbs/21_train.ipynb #ac626a3f
+# %% ../nbs/21_train.ipynb #9c334b88
 def device_problems(cfg: ExperimentConfig, cuda_devices: int) -> list[str]:
     "Whether this machine has the GPUs that trainer.accelerator, trainer.devices and the kernels ask for."
     t = cfg.trainer
@@ -299,7 +299,7 @@ def data_size_problems(cfg: ExperimentConfig, world_size: int) -> list[str]:
                         "cannot validate; give the metadata's split column 'dev' rows (SeisBench splits train/dev/test)")
     return problems
 
-# %% ../nbs/21_train.ipynb #4f37f5ee
+# %% ../nbs/21_train.ipynb #541cf00a
 def check_launch(cfg: ExperimentConfig, # the experiment (already validated when it was read)
                  world_size: int | None = None, # processes in all; None: trainer.devices x trainer.num_nodes
                  cuda_devices: int | None = None, # GPUs on this machine; None: torch.cuda.device_count()
@@ -314,7 +314,7 @@ def check_launch(cfg: ExperimentConfig, # the experiment (already validated when
         except (OSError, ValueError) as e: problems.append(f"data.dataset_name: {e}")
     if problems: raise ConfigError("the config cannot run:\n  - " + "\n  - ".join(problems))
 
-# %% ../nbs/21_train.ipynb #e2178dad
+# %% ../nbs/21_train.ipynb #301b6af5
 class RunLock:
     "An exclusive, crash-safe lock on a run folder (`flock` on `run.lock`), held by rank 0 while the run lives."
     def __init__(self, run_dir: Path):
@@ -335,7 +335,7 @@ class RunLock:
     def release(self):
         if not self.file.closed: self.file.close()  # closing drops the lock
 
-# %% ../nbs/21_train.ipynb #ba32f453
+# %% ../nbs/21_train.ipynb #4b3b8227
 def default_run_dir(cfg: ExperimentConfig, env: DistEnv) -> Path:
     "runs/<experiment_name>-<time of rank 0's start>."
     name = [f"runs/{cfg.experiment_name}-{datetime.now():%Y%m%d-%H%M%S}"]
@@ -361,7 +361,7 @@ def probe_run_dir(run_dir: Path, # the run folder
                 f"{checkpoint_size / 2**20:.0f} MiB: free space or choose another --run-dir")
     return None
 
-# %% ../nbs/21_train.ipynb #b8f05b96
+# %% ../nbs/21_train.ipynb #dc37d3dd
 def prepare_run_dir(run_dir: Path, cfg: ExperimentConfig, resuming: bool, env: DistEnv, checkpoint_size: int = 0) -> RunLock | None:
     "Check the run folder; rank 0 locks it, proves it writable with room for checkpoints, and writes the resolved config."
     if not resuming and (run_dir / "checkpoints").is_dir() and \
@@ -382,7 +382,7 @@ def prepare_run_dir(run_dir: Path, cfg: ExperimentConfig, resuming: bool, env: D
         raise ConfigError(error)
     return lock
 
-# %% ../nbs/21_train.ipynb #38f0c2df
+# %% ../nbs/21_train.ipynb #87030e4e
 def make_loaders(cfg: ExperimentConfig, env: DistEnv) -> tuple[DataLoader, DataLoader]:
     "This rank's train and dev loaders; rank 0 opens (and, the first time, builds) the datasets before the others."
     datasets = None
@@ -392,7 +392,7 @@ def make_loaders(cfg: ExperimentConfig, env: DistEnv) -> tuple[DataLoader, DataL
     return tuple(make_dataloader(cfg.data, cfg.loader, split, env.rank, env.world_size, datasets=datasets,
                                  device=env.device, processes_per_node=env.local_world_size) for split in ("train", "dev"))
 
-# %% ../nbs/21_train.ipynb #4c9aa6f6
+# %% ../nbs/21_train.ipynb #1998c206
 @dataclass
 class Interval:
     "Sums over the steps since the last metric record."
@@ -400,6 +400,11 @@ class Interval:
     steps: int = 0
     seconds: float = 0.0
     data_wait: float = 0.0  # seconds spent waiting for the loader (the device idles then)
+    repairs: torch.Tensor = None  # windows that needed each repair of `data.REPAIR_KINDS`, Long [R]
+    windows: int = 0  # windows the steps read
+
+    def __post_init__(self):
+        if self.repairs is None: self.repairs = torch.zeros(len(REPAIR_KINDS), dtype=torch.long)
 
     def add(self, result: StepResult, seconds: float):
         self.sums += torch.cat([result.metrics, result.grad_norm.reshape(1)])
@@ -407,7 +412,8 @@ class Interval:
 
     def reset(self):
         self.sums.zero_()
-        self.steps, self.seconds, self.data_wait = 0, 0.0, 0.0
+        self.repairs.zero_()
+        self.steps, self.seconds, self.data_wait, self.windows = 0, 0.0, 0.0, 0
 
 def check_world(cfg: ExperimentConfig, env: DistEnv):
     "The config's devices and nodes must be the processes torchrun started."
@@ -419,7 +425,7 @@ def check_world(cfg: ExperimentConfig, env: DistEnv):
             f"trainer.devices={env.local_world_size} trainer.num_nodes={env.world_size // env.local_world_size} "
             f"or start torchrun with --nproc_per_node {t.devices} --nnodes {t.num_nodes}")
 
-# %% ../nbs/21_train.ipynb #4310de0e
+# %% ../nbs/21_train.ipynb #ae65b402
 class Trainer:
     "One rank's run: model, data, the `TrainingStep`, validation, checkpoints and logs."
     def __init__(self,
@@ -449,12 +455,13 @@ class Trainer:
                                     self.length.warmup_steps)
         self.step, self.epoch, self.batches_done = 0, 0, 0  # optimizer steps; epoch; micro-batches consumed in the epoch
         self.best, self.best_step, self.skipped, self.bad_in_a_row = None, None, 0, 0
+        self.repair_counts = torch.zeros(len(REPAIR_KINDS), dtype=torch.long)  # this rank's repaired windows, by kind
         if resume is not None: self.restore(resume)
         self.log = MetricsLog(self.run_dir, resume_step=self.step) if self.main else None
         if self.main: truncate_jsonl(self.run_dir / "bad_steps.jsonl", self.step)
         self.interval = Interval(torch.zeros(len(STEP_METRICS) + 1, device=env.device))
 
-# %% ../nbs/21_train.ipynb #6131b2c2
+# %% ../nbs/21_train.ipynb #21edeab3
 def _say(self: Trainer, *parts):
     "A line of rank 0's log."
     if self.quiet or not self.main: return
@@ -476,6 +483,7 @@ def _restore(self: Trainer, state: dict):
     self.step_fn.load_state_dict(state)
     self.step, self.epoch, self.batches_done = state["step"], state["epoch"], state["batches_in_epoch"]
     self.best, self.best_step, self.skipped = state["best"]["value"], state["best"]["step"], state["skipped_steps"]
+    if "repairs" in state: self.repair_counts = torch.tensor(state["repairs"][self.env.rank], dtype=torch.long)
     set_rng_state(state["rng"][self.env.rank], self.env.device)
 
 def _state(self: Trainer) -> dict:
@@ -483,7 +491,7 @@ def _state(self: Trainer) -> dict:
     return dict(model=self.model.state_dict(), **self.step_fn.state_dict(), step=self.step, epoch=self.epoch,
                 batches_in_epoch=self.batches_done, skipped_steps=self.skipped,
                 best=dict(metric=self.cfg.trainer.monitor, mode=self.cfg.trainer.mode, value=self.best, step=self.best_step),
-                gumbel_temperature=self.temperature(), rng=_gather(rng_state(self.env.device), self.env),
+                gumbel_temperature=self.temperature(), repairs=_gather(self.repair_counts.tolist(), self.env), rng=_gather(rng_state(self.env.device), self.env),
                 world_size=self.env.world_size, config=config_to_dict(self.cfg))
 
 def _temperature(self: Trainer) -> float:
@@ -491,7 +499,7 @@ def _temperature(self: Trainer) -> float:
 
 Trainer.say, Trainer.restore, Trainer.state, Trainer.temperature = _say, _restore, _state, _temperature
 
-# %% ../nbs/21_train.ipynb #bf772f4b
+# %% ../nbs/21_train.ipynb #aed2cab6
 def _save(self: Trainer, *names: str):
     "Write the train state to `checkpoints/<name>` for each name; a failed write stops the run cleanly."
     state, error = self.state(), None
@@ -520,12 +528,13 @@ def _periodic_save(self: Trainer):
 
 Trainer.save, Trainer.periodic_save = _save, _periodic_save
 
-# %% ../nbs/21_train.ipynb #0342b45e
+# %% ../nbs/21_train.ipynb #2eddf81b
 def _summary(self: Trainer, stopped: str | None = None) -> dict:
     in_sync = ranks_in_sync(self.model, self.env)
+    repairs = dict(zip(REPAIR_KINDS, np.sum(_gather(self.repair_counts.tolist(), self.env), axis=0).tolist()))
     return dict(run_dir=str(self.run_dir), step=self.step, epoch=self.epoch, total_steps=self.length.total_steps,
                 finished=self.step == self.length.total_steps, best={self.cfg.trainer.monitor: self.best, "step": self.best_step},
-                skipped_steps=self.skipped, ranks_in_sync=in_sync, world_size=self.env.world_size,
+                skipped_steps=self.skipped, repaired_windows=repairs, ranks_in_sync=in_sync, world_size=self.env.world_size,
                 wall_s=time.time() - self.started, stopped=stopped)
 
 def _finish(self: Trainer, stopped: str | None = None) -> dict:
@@ -547,7 +556,7 @@ def _stop(self: Trainer, message: str):
 
 Trainer.summary, Trainer.finish, Trainer.stop = _summary, _finish, _stop
 
-# %% ../nbs/21_train.ipynb #b1f924c5
+# %% ../nbs/21_train.ipynb #9b9ac51b
 def _train_step(self: Trainer, batches) -> StepResult:
     "One optimizer step: A micro-batches from the loader, their seeds, faults as planned, the `TrainingStep`."
     t_data, waveforms, names = time.perf_counter(), [], []
@@ -555,6 +564,9 @@ def _train_step(self: Trainer, batches) -> StepResult:
         batch = next(batches)
         waveforms.append(batch["waveforms"].to(self.env.device, non_blocking=True))
         names += batch["trace_name"]
+        self.interval.repairs += batch["repairs"].sum(0)
+        self.repair_counts += batch["repairs"].sum(0)
+        self.interval.windows += len(batch["trace_name"])
     self.interval.data_wait += time.perf_counter() - t_data
     self.last_temperature = self.temperature()
     self.model.set_gumbel_temperature(self.last_temperature)
@@ -585,7 +597,7 @@ def _record_bad_step(self: Trainer, result: StepResult, names: list[str]):
 
 Trainer.train_step, Trainer.record_bad_step = _train_step, _record_bad_step
 
-# %% ../nbs/21_train.ipynb #2ef307bf
+# %% ../nbs/21_train.ipynb #81ecfa57
 def _write(self: Trainer, record: dict):
     "Rank 0 writes a record; a refusing disk stops the run on every rank with the same message."
     error = None
@@ -608,15 +620,30 @@ def _log_interval(self: Trainer):
               "train/skipped_steps": self.skipped, "train/data_wait_fraction": iv.data_wait / iv.seconds,
               **{f"train/{k}": v for k, v in divergence_stats(self.model).items()}}
     if self.env.device.type == "cuda": record["train/peak_mem_gib"] = torch.cuda.max_memory_allocated(self.env.device) / 2**30
+    record |= self.repair_shares()
     self.write(record)
     self.say(f"step {self.step}/{self.length.total_steps} epoch {self.epoch} " + " ".join(
         f"{k.split('/')[1]} {v:.4g}" for k, v in record.items() if k.startswith("train/") and v is not None))
-    for warning in self.guard.check(record): self.say(f"step {self.step} warning: {warning}")
+    for warning in self.guard.check(record) + self.repair_warnings(record): self.say(f"step {self.step} warning: {warning}")
     iv.reset()
 
-Trainer.write, Trainer.log_interval = _write, _log_interval
+REPAIR_WARN_SHARE = 0.05  # warn when more of an interval's windows than this needed one kind of repair
 
-# %% ../nbs/21_train.ipynb #a6c4b910
+def _repair_shares(self: Trainer) -> dict:
+    "Share of the interval's windows (all ranks) that needed each kind of repair."
+    counts = torch.cat([self.interval.repairs.double(), torch.tensor([float(self.interval.windows)], dtype=torch.float64)])
+    if self.env.world_size > 1:
+        counts = counts.to(self.env.device); dist.all_reduce(counts); counts = counts.cpu()
+    return {f"train/repaired_{kind}": float(n / max(counts[-1].item(), 1)) for kind, n in zip(REPAIR_KINDS, counts[:-1])}
+
+def _repair_warnings(self: Trainer, record: dict) -> list[str]:
+    return [f"{record[f'train/repaired_{kind}']:.0%} of the windows since the last record needed the repair '{kind}' "
+            "(00_data); the loader's log names the traces: check the data" for kind in REPAIR_KINDS
+            if record[f"train/repaired_{kind}"] > REPAIR_WARN_SHARE]
+
+Trainer.write, Trainer.log_interval, Trainer.repair_shares, Trainer.repair_warnings = _write, _log_interval, _repair_shares, _repair_warnings
+
+# %% ../nbs/21_train.ipynb #95c61259
 def _validate(self: Trainer):
     "Validation metrics, logged; `best.pt` when the monitored metric improved, and `last.pt`."
     metrics = validate(self.model, self.val_loader, self.cfg, self.env)
@@ -632,7 +659,7 @@ def _validate(self: Trainer):
 
 Trainer.validate = _validate
 
-# %% ../nbs/21_train.ipynb #69481266
+# %% ../nbs/21_train.ipynb #3316eba0
 def _after_step(self: Trainer) -> bool:
     "Bookkeeping after an optimizer step: epoch, bad-step limit, logs, validation, checkpoints; whether the epoch ended."
     t = self.cfg.trainer
@@ -659,7 +686,7 @@ def _stop_bad_steps(self: Trainer):
 
 Trainer.after_step, Trainer.stop_bad_steps = _after_step, _stop_bad_steps
 
-# %% ../nbs/21_train.ipynb #21bd31e3
+# %% ../nbs/21_train.ipynb #5e970806
 def _fit(self: Trainer,
          stop_at_step: int | None = None, # end after this optimizer step (with `last.pt` written)
         ) -> dict: # the run's summary (also in `summary.json`)
@@ -687,7 +714,7 @@ def _fit(self: Trainer,
 
 Trainer.fit = _fit
 
-# %% ../nbs/21_train.ipynb #f330b0b8
+# %% ../nbs/21_train.ipynb #aefb943e
 def train(cfg: ExperimentConfig, # the experiment
           run_dir=None, # run folder; None: runs/<experiment_name>-<time>
           resume: dict | None = None, # a checkpoint's state (`load_checkpoint`) to continue from
@@ -698,7 +725,7 @@ def train(cfg: ExperimentConfig, # the experiment
     "Pretrain (or continue) the contrastive model; returns the run's summary (also written to `summary.json`)."
     return Trainer(cfg, run_dir, resume, env, quiet).fit(stop_at_step)
 
-# %% ../nbs/21_train.ipynb #62597ecd
+# %% ../nbs/21_train.ipynb #25842ac4
 RESUME_SECTIONS = ("trainer", "loader", "optimizer")  # what a resumed run may change
 
 def resume_override_problems(saved: ExperimentConfig, # the checkpoint's config
@@ -719,7 +746,7 @@ def readable_checkpoint(run_dir: Path) -> tuple[Path, dict] | None:
         except CheckpointError as e: print(f"warning: {e}", file=sys.stderr)
     return None
 
-# %% ../nbs/21_train.ipynb #d5596da1
+# %% ../nbs/21_train.ipynb #8c0400f8
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m seis_wav2vec.train", description=main.__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -751,7 +778,7 @@ def resolve_run(args) -> tuple[ExperimentConfig, Path | None, dict | None]:
         return cfg, Path(args.run_dir) if args.run_dir else path.parent.parent, state
     return load_config(args.config, args.overrides), args.run_dir and Path(args.run_dir), None
 
-# %% ../nbs/21_train.ipynb #62252095
+# %% ../nbs/21_train.ipynb #37a24e58
 def main(argv=None) -> dict:
     """Pretrain seis_wav2vec: one entry point for one process, torchrun on one node, and several nodes.
 
@@ -784,7 +811,7 @@ def main(argv=None) -> dict:
     try: return train(cfg, run_dir, resume=resume, stop_at_step=args.stop_at_step)
     finally: teardown_distributed()
 
-# %% ../nbs/21_train.ipynb #490d430d
+# %% ../nbs/21_train.ipynb #5c2f90a0
 if __name__ == "__main__" and not in_ipython():
     try: main()
     except (ConfigError, CheckpointError) as e: sys.exit(f"error: {e}")

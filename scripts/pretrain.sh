@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: sets up .venv if needed, then pretrains through the papermill driver notebook.
 # The executed notebook runs/<name>.ipynb is the run's report; the run folder is runs/<name>/.
-# Extra arguments go to papermill, e.g. -p config ../configs/xlstm_unet_seisbench.yaml -p nproc 4
+# Extra arguments go to papermill, e.g. -p config configs/xlstm_unet_seisbench.yaml -p nproc 4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

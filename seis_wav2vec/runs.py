@@ -15,9 +15,10 @@ from .checkpoint import CheckpointError, load_checkpoint
 from .monitor import read_metrics
 
 # %% auto #0
-__all__ = ['EARLIER_METRIC_NAMES', 'STEADY_AFTER', 'TABLE_COLUMNS', 'TIMINGS', 'FINAL_VAL', 'current_names', 'run_metrics',
-           'run_summary', 'runs_table', 'runs_markdown', 'summarize_runs', 'out_of_sync', 'differences',
-           'compare_checkpoints', 'compare_metrics', 'checkpoint_report']
+__all__ = ['EARLIER_METRIC_NAMES', 'STEADY_AFTER', 'TABLE_COLUMNS', 'TIMINGS', 'FINAL_VAL', 'EXACT_KEYS', 'DRIFT_KEYS',
+           'current_names', 'run_metrics', 'run_summary', 'runs_table', 'runs_markdown', 'summarize_runs',
+           'out_of_sync', 'differences', 'compare_checkpoints', 'compare_metrics', 'checkpoint_report', 'state_drift',
+           'metric_drift', 'resume_verdict', 'resume_check']
 
 # %% ../nbs/24_runs.ipynb #eeef70a4
 EARLIER_METRIC_NAMES = {"perplexity": "soft_perplexity", "code_perplexity": "hard_perplexity"}
@@ -175,3 +176,84 @@ def checkpoint_report(run_dir, # a run folder
         try: steps[p.name] = load_checkpoint(p)["step"]
         except CheckpointError as e: unreadable[p.name] = str(e)
     return dict(steps=steps, unreadable=unreadable, partial=sorted(p.name for p in folder.glob(".*.tmp-*")))
+
+# %% ../nbs/24_runs.ipynb #9f52a945
+def _floats(x, where: str = "") -> dict:
+    "Every floating-point tensor of a nested state, by path."
+    if isinstance(x, dict): return {k: v for key, y in x.items() for k, v in _floats(y, f"{where}/{key}").items()}
+    if isinstance(x, (list, tuple)): return {k: v for i, y in enumerate(x) for k, v in _floats(y, f"{where}[{i}]").items()}
+    return {where: x} if torch.is_tensor(x) and x.is_floating_point() else {}
+
+def state_drift(a, b, # two checkpoint files of the same model
+                parts=("model", "optimizer"), # top-level parts compared
+               ) -> dict: # per part: max_abs, relative (max_abs over the part's largest |value|), tensors
+    "The largest absolute and relative difference of each part of two checkpoints."
+    sa, sb = load_checkpoint(a), load_checkpoint(b)
+    out = {}
+    for part in parts:
+        ta, tb = _floats(sa.get(part, {})), _floats(sb.get(part, {}))
+        if ta.keys() != tb.keys(): raise ValueError(f"{part}: the checkpoints hold different tensors "
+                                                    f"({sorted(ta.keys() ^ tb.keys())[:3]})")
+        gap = max(((x.double() - y.double()).abs().max().item() for x, y in zip(ta.values(), tb.values())), default=0.0)
+        scale = max((x.double().abs().max().item() for x in ta.values()), default=0.0)
+        out[part] = dict(max_abs=gap, relative=gap / scale if scale else 0.0, tensors=len(ta))
+    return out
+
+# %% ../nbs/24_runs.ipynb #4f68576a
+EXACT_KEYS = ("epoch", "train/lr", "train/gumbel_temp", "train/masked_fraction")  # and every train/repaired_<kind>
+DRIFT_KEYS = ("train/loss", "train/contrastive", "train/accuracy", "train/grad_norm")
+
+def metric_drift(a, b, # two run folders or metrics.jsonl files
+                 keys=DRIFT_KEYS, # compared within a tolerance
+                 resumed_at: int | None = None, # the step `b` resumed from: gaps given before and after it too
+                ) -> dict: # same_steps, exact_equal, exact_differences, max_abs (and _before/_after), first_step_over
+    "Same steps, and the same values where rounding cannot differ; how far the training metrics drift apart."
+    ta, tb = (run_metrics(r)[0].set_index("step") for r in (a, b))
+    same = bool(ta.index.equals(tb.index))
+    common = ta.index.intersection(tb.index)
+    exact = [k for k in ta if k in EXACT_KEYS or k.startswith("train/repaired_")]
+    exact_diffs = [f"{k}: steps {list(common[ta.loc[common, k].ne(tb.loc[common, k]).to_numpy()][:5])}"
+                   for k in exact if k not in tb or not ta.loc[common, k].equals(tb.loc[common, k])]
+    gaps = {k: (ta.loc[common, k] - tb.loc[common, k]).abs() for k in keys if k in ta and k in tb}
+    over = [int(g.index[g > 0.01][0]) for g in gaps.values() if (g > 0.01).any()]
+    out = dict(same_steps=same, steps=len(common), exact_keys=exact, exact_equal=not exact_diffs,
+               exact_differences=exact_diffs, max_abs={k: float(g.max()) for k, g in gaps.items()},
+               first_step_over=min(over, default=None))
+    if resumed_at is not None:
+        out["max_abs_before_resume"] = {k: float(g[g.index <= resumed_at].max()) for k, g in gaps.items()}
+        out["max_abs_after_resume"] = {k: float(g[g.index > resumed_at].max()) for k, g in gaps.items()}
+    return out
+
+# %% ../nbs/24_runs.ipynb #8b0e2094
+def resume_verdict(floor: dict, # `state` and `metrics` of the two straight runs
+                   report: dict, # the same of a straight run against the killed one
+                   tolerance: float = 3.0, # how many times the straight pair's drift the killed run may show
+                   loss_tolerance: float = 1e-3, # largest training-loss gap at any step allowed in any case
+                   weight_tolerance: float = 1e-2, # largest relative weight and optimizer-state gap allowed in any case
+                  ) -> bool: # same steps, exact values equal, drift within tolerance
+    "Whether a killed-and-resumed run is as good as a straight one."
+    loss_gap = lambda r: r["metrics"]["max_abs"].get("train/loss", 0.0)
+    within = loss_gap(report) <= max(loss_tolerance, tolerance * loss_gap(floor)) and all(
+        report["state"][p]["relative"] <= max(weight_tolerance, tolerance * floor["state"][p]["relative"])
+        for p in report["state"])
+    return bool(report["metrics"]["same_steps"] and report["metrics"]["exact_equal"] and within)
+
+def resume_check(straight_a, straight_b, killed, # run folders: two left alone, one killed and resumed
+                 out=None, # a JSON file for the report; None: not written
+                 resumed_at: int | None = None, # the step the killed run resumed from, for the before/after gaps
+                 tolerance: float = 3.0, # how many times the straight pair's drift the killed run may show
+                 loss_tolerance: float = 1e-3, # largest training-loss gap at any step allowed in any case
+                 weight_tolerance: float = 1e-2, # largest relative weight and optimizer-state gap allowed in any case
+                ) -> dict: # the pairs' drifts, the killed run's checkpoints, bitwise and sound
+    "The killed-and-resumed run against two straight ones: exactly where rounding cannot differ, else within tolerance."
+    pair = lambda x, y, at=None: dict(state=state_drift(x / "checkpoints/last.pt", y / "checkpoints/last.pt"),
+                                      metrics=metric_drift(x, y, resumed_at=at))
+    a, b, k = map(Path, (straight_a, straight_b, killed))
+    floor, report = pair(a, b), pair(a, k, resumed_at)
+    sound = resume_verdict(floor, report, tolerance, loss_tolerance, weight_tolerance)
+    result = dict(straight_vs_straight=floor, straight_vs_killed=report, resumed_at=resumed_at,
+                  tolerances=dict(times_floor=tolerance, loss=loss_tolerance, relative_weights=weight_tolerance),
+                  killed_checkpoints=checkpoint_report(k), sound=sound,
+                  bitwise=compare_checkpoints(a / "checkpoints/last.pt", k / "checkpoints/last.pt")["bitwise_equal"])
+    if out: Path(out).write_text(json.dumps(result, indent=1) + "\n")
+    return result

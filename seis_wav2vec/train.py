@@ -635,6 +635,9 @@ def _log_interval(self: Trainer):
     for warning in self.guard.check(record) + self.repair_warnings(record): self.say(f"step {self.step} warning: {warning}")
     iv.reset()
 
+Trainer.write, Trainer.log_interval = _write, _log_interval
+
+# %% ../nbs/21_train.ipynb #d8015444
 REPAIR_WARN_SHARE = 0.05  # warn when more of an interval's windows than this needed one kind of repair
 
 def _repair_shares(self: Trainer) -> dict:
@@ -649,7 +652,7 @@ def _repair_warnings(self: Trainer, record: dict) -> list[str]:
             "(00_data); the loader's log names the traces: check the data" for kind in REPAIR_KINDS
             if record[f"train/repaired_{kind}"] > REPAIR_WARN_SHARE]
 
-Trainer.write, Trainer.log_interval, Trainer.repair_shares, Trainer.repair_warnings = _write, _log_interval, _repair_shares, _repair_warnings
+Trainer.repair_shares, Trainer.repair_warnings = _repair_shares, _repair_warnings
 
 # %% ../nbs/21_train.ipynb #95c61259
 def _validate(self: Trainer):

@@ -4,6 +4,9 @@ The site is what `bash scripts/docs.sh` builds (rebuilt here when it is missing 
 The home page must show the two set-up commands and the pipeline figure; every notebook's page must be reachable
 from the home page's navigation, show its title, show its committed plots, and have no broken image or link.
 Pages are found by their titles, not by file names, so the checks hold for nbdev's Quarto site as well.
+The search box and the cross-links are checked on the static site (`scripts/docs.sh` without Quarto): typing finds
+sections of every page and opens them at an anchor that exists; a backticked name of the package in a markdown cell
+(`Backbone`) links to the cell that defines it; and no local link of the site, cross-links included, is broken.
 Screenshots land in `tests/browser/screenshots/docs_*.png` (or `$SEIS_SCREENSHOTS`).
 """
 from __future__ import annotations
@@ -163,3 +166,138 @@ def test_component_page(page, broken, docs_site, screenshots, notebook):
     if notebook.stem in SCREENSHOT_PAGES:
         (page.locator("img").first if plots else heading).scroll_into_view_if_needed()
         page.screenshot(path=screenshots / f"docs_{notebook.stem}.png")
+
+
+# ---- search, cross-links and internal links ----
+
+def search_box(page):
+    box = page.get_by_role("searchbox", name="Search the docs")
+    expect(box).to_be_visible()
+    return box
+
+
+def search_results(page):
+    return page.get_by_role("list", name="Search results").get_by_role("link")
+
+
+# the element the URL's fragment names (the raw fragment first, then decoded, as browsers look), and the cell at it
+TARGET_JS = """() => { const id = location.hash.slice(1);
+  const el = document.getElementById(id) || document.getElementById(decodeURIComponent(id));
+  let cell = el;
+  while (cell && !cell.classList.contains("jp-Cell")) cell = cell.nextElementSibling;
+  return el && {tag: el.tagName, cell: cell ? cell.textContent.slice(0, 400) : el.textContent}; }"""
+
+
+def test_search(page, broken, docs_site, screenshots):
+    page.goto(f"{docs_site}/index.html")
+    masking = notebook_title(REPO / "nbs" / "10_masking.ipynb")
+    box = search_box(page)
+    box.fill("span mask")
+    results = search_results(page)
+    expect(results.first).to_be_visible()
+    assert 1 <= results.count() <= 20
+    expect(results.first).to_contain_text(masking)  # a heading hit comes first: the masking page's title
+    page.screenshot(path=screenshots / "docs_search.png")
+
+    box.press("Enter")  # opens the first result, at its anchor
+    expect(page).to_have_url(re.compile(r"masking.*#"))
+    expect(page.locator("h1", has_text=masking).first).to_be_visible()
+    assert page.evaluate(TARGET_JS) is not None, f"no element for the anchor of {page.url}"
+
+    box = search_box(page)  # on every page: from the masking page to a symbol of another one
+    box.fill("backbone")
+    first = search_results(page).first
+    expect(first).to_contain_text("Backbone")
+    assert first.get_attribute("href").endswith("#backbone"), "the exported class ranks first for its own name"
+    first.click()
+    expect(page.locator("h1", has_text=notebook_title(REPO / "nbs" / "12b_backbone.ipynb")).first).to_be_visible()
+    target = page.evaluate(TARGET_JS)
+    assert target and "class Backbone" in target["cell"], "the anchor sits on the cell that defines Backbone"
+
+    box = search_box(page)
+    box.fill("backbone")
+    expect(search_results(page).first).to_be_visible()
+    box.fill("backbone qqzzxq")  # every word must match: no section has the second
+    expect(search_results(page)).to_have_count(0)
+    box.fill("Quantizer")
+    expect(search_results(page).first).to_be_visible()
+    box.press("Escape")  # clears the box and the list
+    expect(box).to_have_value("")
+    expect(search_results(page)).to_have_count(0)
+    assert broken == []
+
+
+def test_search_from_file(page):
+    "Opened from disk, no server: the index comes as a script, which file:// allows (fetch would not)."
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    page.goto((DOCS / "index.html").as_uri())
+    search_box(page).fill("TrainingStep")
+    first = search_results(page).first
+    expect(first).to_contain_text("TrainingStep")
+    assert first.get_attribute("href").endswith("#trainingstep")
+
+
+def backticked_elsewhere(symbol: str, defined_in: str) -> Path:
+    "A notebook other than the defining one whose markdown has `symbol` in backticks."
+    for nb in NOTEBOOKS:
+        if nb.stem != defined_in and any(c["cell_type"] == "markdown" and f"`{symbol}`" in "".join(c["source"])
+                                         for c in notebook_cells(nb)):
+            return nb
+    raise AssertionError(f"no markdown cell outside {defined_in} names `{symbol}`")
+
+
+def test_cross_link(page, broken, docs_site):
+    source = backticked_elsewhere("Backbone", "12b_backbone")
+    page.goto(f"{docs_site}/index.html")
+    nav_link(page, notebook_title(source)).click()
+    link = page.locator(".jp-RenderedMarkdown a", has=page.locator("code", has_text=re.compile(r"^Backbone$"))).first
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"backbone\.html#backbone$"))
+    expect(page.locator("h1", has_text=notebook_title(REPO / "nbs" / "12b_backbone.ipynb")).first).to_be_visible()
+    target = page.evaluate(TARGET_JS)
+    assert target and "class Backbone" in target["cell"], "the link lands on the cell that defines Backbone"
+    assert page.locator(".jp-CodeCell .jp-InputArea a").count() == 0, "code cells keep their source as written"
+    assert broken == []
+
+
+CRAWL_JS = """async start => {  // every page reachable from `start`, fetched and parsed; every local link checked
+  const pages = new Map(), queue = [start], links = [], broken = [], selfLinkedHeadings = [];
+  while (queue.length) {
+    const url = queue.shift();
+    if (pages.has(url)) continue;
+    const response = await fetch(url);
+    if (!response.ok) { pages.set(url, null); continue; }
+    const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+    pages.set(url, new Set(Array.from(doc.querySelectorAll("[id]"), e => e.id)));
+    for (const a of doc.querySelectorAll("a[href]")) {
+      const to = new URL(a.getAttribute("href"), url);
+      if (to.origin !== location.origin) continue;
+      const file = to.href.split("#")[0], id = to.hash.slice(1);
+      const cross = !!(a.querySelector("code") && a.closest(".jp-RenderedMarkdown"));
+      links.push({from: url, href: a.getAttribute("href"), file, id, cross});
+      if (cross && a.closest("h1, h2, h3") && file === url) selfLinkedHeadings.push(`${url}: ${a.textContent}`);
+      if (file.endsWith(".html")) queue.push(file);
+      else if (!pages.has(file)) pages.set(file, (await fetch(file)).ok ? new Set() : null);
+    }
+  }
+  for (const l of links) {
+    const ids = pages.get(l.file);
+    if (!ids) broken.push(`${l.from}: ${l.href} (no such file)`);
+    else if (l.id && !ids.has(l.id) && !ids.has(decodeURIComponent(l.id))) broken.push(`${l.from}: ${l.href} (no id)`);
+  }
+  return {pages: Array.from(pages.keys()).filter(u => u.endsWith(".html")).length, links: links.length,
+          cross: links.filter(l => l.cross).length, broken, selfLinkedHeadings};
+}"""
+
+
+def test_internal_links(page, broken, docs_site):
+    "A link checker: every local link of every page reachable from home leads to a file and to an id that exists there."
+    page.goto(f"{docs_site}/index.html")
+    report = page.evaluate(CRAWL_JS, f"{docs_site}/index.html")
+    print(f"link check: {report['pages']} pages, {report['links']} local links, {report['cross']} cross-links")
+    assert report["pages"] >= len(NOTEBOOKS), "every notebook's page is reachable from home"
+    assert report["broken"] == []
+    assert report["cross"] >= 50, "backticked names of the package link to their definitions"
+    assert report["selfLinkedHeadings"] == [], "a page's own headings do not link to the page"
+    assert broken == []

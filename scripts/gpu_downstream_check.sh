@@ -9,19 +9,18 @@
 # predictions per run (and pretrain.log, pretrain_metrics.jsonl when it pretrained). Commit all but the per-run
 # folders under benchmarks/results/<date>_h200_downstream/.
 #
-# Budget: 4 modes x 2 label fractions (5 %, 100 %) x 3 seeds = 24 pickers in about 8 minutes on one H200 (the
-# pretraining, when it runs, adds about 3). Every arm of a fraction trains for the same number of steps at batch 64.
-# A step of finetune or random (backbone forward and backward) should cost about 0.25 s in bf16: the eager
-# pretraining step of the same backbone, with its quantizer and loss, measured 0.27 s
-# (benchmarks/results/2026-11-28_h200_benchmark.md). A step of probe or probe_random (backbone forward only) about a
-# third of that, 0.09 s. With 8 loader workers the data keeps ahead (a fine-tuning step consumes about 260
-# windows/s; loader_speed.csv measures what the workers deliver). One seed of all four modes at S steps thus costs
-# S x (2 x 0.25 + 2 x 0.09) = 0.68 S s. MIN_STEPS=60 sets the 5 % budget (the offline training split's 80 labelled
-# traces, 48 passes) and MAX_STEPS=120 the 100 % one (1,608 traces, 4.8 passes; 10 epochs would be 252 steps):
-# 3 seeds x 0.68 x (60 + 120) = 367 s of training. Scoring at most MAX_TARGETS=250 windows per task and split
-# (1,000 forward passes per picker) takes about 2 s a picker, 50 s in all, and the start (imports, the dataset, the
-# first Triton compile of the mLSTM kernels) about 45 s: about 470 s. train_s, data_wait_s and eval_s of each run in
-# results.csv show where the time went; scale MIN_STEPS and MAX_STEPS together to fit another budget.
+# Budget: 4 modes x 2 label fractions (5 %, 100 %) x 3 seeds = 24 pickers. Every arm of a fraction trains for the
+# same number of steps at batch 64. On one H200 (benchmarks/results/2026-12-01_h200_fast_path/) a step of finetune or
+# random (backbone forward and backward, compiled blocks, one CUDA graph) takes about 0.065 s and a step of probe or
+# probe_random (backbone forward only) about 0.04 s (0.165 s and 0.08 s with --eager); the first picker of the
+# process adds 20-45 s of compilation, the later ones under a second. 8 loader workers deliver about 3,300
+# windows/s, above the 1,000 a fast fine-tuning step consumes (loader_speed.csv measures this machine). One seed of
+# all four modes at S steps thus costs about S x (2 x 0.065 + 2 x 0.04) = 0.21 S s: MIN_STEPS=60 (5 %: the offline
+# training split's 80 labelled traces, 48 passes) and MAX_STEPS=120 (100 %: 1,608 traces, 4.8 passes; 10 epochs would
+# be 252 steps) give 3 seeds x 0.21 x (60 + 120) = 113 s of training. Scoring at most MAX_TARGETS=250 windows per
+# task and split takes about 2 s a picker, 50 s in all, and the start (imports, the dataset, compilation) about a
+# minute: about 4 minutes. train_s, first_step_s, data_wait_s and eval_s of each run in results.csv show where the
+# time went; scale MIN_STEPS and MAX_STEPS together to fit another budget.
 set -euo pipefail
 CKPT=${1:-}
 OUT=${OUT:-runs/gpu_downstream}

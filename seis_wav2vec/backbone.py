@@ -15,7 +15,7 @@ from .encoder import ConvFeatureEncoder
 from .unet import XLSTMUNet, compile_blocks
 
 # %% auto #0
-__all__ = ['Backbone', 'tiny_backbone_configs']
+__all__ = ['Backbone', 'tiny_backbone_configs', 'pad_batch']
 
 # %% ../nbs/12b_backbone.ipynb #26988c9a
 class Backbone(nn.Module):
@@ -46,7 +46,7 @@ class Backbone(nn.Module):
         return self.unet_cfg.d_model
 
     def compile_blocks(self) -> int:
-        "torch.compile the U-Net's blocks in place (on a GPU; 12_xlstm_unet); returns how many."
+        "torch.compile the U-Net's blocks in place, once (on a GPU; 12_xlstm_unet); returns how many."
         return compile_blocks(self.unet)
 
     def forward(self,
@@ -72,3 +72,12 @@ def tiny_backbone_configs() -> tuple[EncoderConfig, UNetConfig]:
     "Encoder and U-Net configs of a backbone small enough for CPU tests (about 10 k parameters)."
     return EncoderConfig(dim=16), UNetConfig(d_model=16, n_layers=1, use_unet=False, mlstm_num_heads=1, chunk_size=64,
                                              dropout=0.0)
+
+# %% ../nbs/12b_backbone.ipynb #a2c81499
+def pad_batch(x: Tensor, # a batch [B, ...], B >= 1
+             ) -> Tensor: # [B', ...], B' the smallest power of two >= B; rows B.. repeat row B-1
+    "Round the batch up to a power of two by repeating its last window, so that compiled shapes stay few."
+    B = x.shape[0]
+    if B == 0: raise ValueError("pad_batch needs a batch of at least one window")
+    extra = (1 << (B - 1).bit_length()) - B
+    return torch.cat([x, x[-1:].expand(extra, *x.shape[1:])]) if extra else x

@@ -27,9 +27,12 @@ from xlstm.components.feedforward import FeedForwardConfig
 
 import seis_wav2vec
 from . import contrastive
+from .backbone import Backbone
 from .config import EncoderConfig, ExperimentConfig, ModelConfig, UNetConfig, load_config, mlstm_inner_width
 from .contrastive import ContrastiveModel
-from .data import make_dataloader, resolve_loader, windows_per_second
+from .data import _split_of, make_dataloader, open_dataset, resolve_loader, windows_per_second
+from .downstream import (DownstreamConfig, HeadConfig, PhasePicker, PickerStep, _optimizer, default_workers,
+                                     loader_windows_per_second, make_picker, picking_generator, picking_loader)
 from .encoder import conv_padding
 from .offline import build_offline_dataset
 from .quantizer import gumbel_temperature
@@ -39,12 +42,13 @@ from .unet import kernel_chunk_size
 
 # %% auto #0
 __all__ = ['GiB', 'QUICK_OVERRIDES', 'STEP_FORMS', 'PROFILED_FUNCTIONS', 'NO_BACKWARD_RANGE', 'REFERENCE_SIZES',
-           'REFERENCE_BATCH', 'DEFAULTS', 'FlopRow', 'matmul_flops', 'encoder_flops', 'mlstm_cell_flops',
-           'mlstm_block_flops', 'unet_flops', 'model_flops', 'mfu', 'synchronize', 'median_step_ms', 'matmul_rate',
-           'waveform_batches', 'peak_memory_gib', 'reset_peak', 'default_config_path', 'benchmark_config',
-           'BenchmarkStep', 'time_step', 'component_modules', 'profiler_ranges', 'profile_rows', 'profile_components',
-           'loss_curves', 'reference_config', 'reference_step', 'time_reference', 'benchmark_dataset', 'time_data',
-           'versions', 'markdown', 'benchmark_parts', 'run_benchmark', 'parse_args', 'main']
+           'REFERENCE_BATCH', 'FINETUNE_FORMS', 'DEFAULTS', 'FlopRow', 'matmul_flops', 'encoder_flops',
+           'mlstm_cell_flops', 'mlstm_block_flops', 'unet_flops', 'model_flops', 'mfu', 'synchronize', 'median_step_ms',
+           'matmul_rate', 'waveform_batches', 'peak_memory_gib', 'reset_peak', 'default_config_path',
+           'benchmark_config', 'BenchmarkStep', 'time_step', 'component_modules', 'profiler_ranges', 'profile_rows',
+           'profile_components', 'loss_curves', 'reference_config', 'reference_step', 'time_reference',
+           'benchmark_dataset', 'time_data', 'picker_step', 'time_finetune', 'versions', 'markdown', 'benchmark_parts',
+           'run_benchmark', 'parse_args', 'main']
 
 # %% ../nbs/30_benchmark.ipynb #9651248a
 @dataclass
@@ -579,6 +583,89 @@ def time_data(
             "train_loop_steps": len(total), "wait_fraction": sum(wait) / sum(total),
             "wait_ms_median": 1e3 * statistics.median(wait), "loop_step_ms_median": 1e3 * statistics.median(total)}
 
+# %% ../nbs/30_benchmark.ipynb #2a7e87f5
+FINETUNE_FORMS = {  # key of the report: (what it is, picker mode, fast path)
+    "finetune_eager": ("fine-tune, eager", "finetune", False),
+    "finetune": ("fine-tune, compiled blocks + CUDA graph", "finetune", True),
+    "probe": ("probe (frozen backbone), compiled blocks + CUDA graph", "probe", True),
+}
+
+def picker_step(
+    cfg: ExperimentConfig,  # the backbone's config
+    mode: str,  # a picker mode of 40_downstream ('finetune', 'probe', ...)
+    fast: bool,  # compiled blocks and a CUDA graph (on a GPU)
+    example: dict[str, Tensor],  # a batch on the device {"X": [B, C, T], "y": [B, L, T]}
+    seed: int = 0,  # head (and backbone) initialisation
+) -> PickerStep:
+    "A picker on a fresh backbone of `cfg` and its optimizer step, built as `train_picker` builds them."
+    device, study = example["X"].device, DownstreamConfig()
+    torch.manual_seed(seed)
+    picker = make_picker(mode, Backbone.from_experiment(cfg), HeadConfig(study.head_width), seed).to(device).train()
+    if fast and device.type == "cuda": picker.backbone.compile_blocks()
+    optimizer = _optimizer(picker, study.lr, study.backbone_lr if mode == "finetune" else None, device)
+    return PickerStep(picker, optimizer, example, bf16=True, graph=fast)
+
+# %% ../nbs/30_benchmark.ipynb #ab54c931
+def _time_picker(step: PickerStep, batches: list[dict], device, warmup: int, steps: int) -> dict:
+    calls = iter(range(10**9))
+    def one():
+        b = batches[next(calls) % len(batches)]
+        return step(b["X"], b["y"])
+    ms, times = median_step_ms(one, device, warmup, steps)
+    B = batches[0]["X"].shape[0]
+    return {"median_ms": ms, "min_ms": min(times), "max_ms": max(times), "samples_per_s": B * 1e3 / ms,
+            "peak_memory_GiB": peak_memory_gib(device), "graphed": step.graphed,
+            "trainable_parameters": int(step.flat.numel())}
+
+@torch.no_grad()
+def _time_inference(picker: PhasePicker, x: Tensor, fast: bool, warmup: int, steps: int) -> dict:
+    "Windows/s of the picker's forward at batch [B, C, T] (bf16 autocast on a GPU), as `predict_targets` runs it."
+    picker.eval()
+    if fast and x.is_cuda: picker.backbone.compile_blocks()
+    def one():
+        with torch.autocast(x.device.type, torch.bfloat16, enabled=x.is_cuda): return picker(x)
+    ms, _ = median_step_ms(one, x.device, warmup, steps)
+    return {"batch": x.shape[0], "median_ms": ms, "windows_per_s": x.shape[0] * 1e3 / ms}
+
+# %% ../nbs/30_benchmark.ipynb #2eb41296
+def time_finetune(
+    cfg: ExperimentConfig,  # the experiment: backbone, window T and batch B of the pretraining step
+    device: torch.device,
+    folder,  # where the benchmark dataset is built (`benchmark_dataset`)
+    traces: int = 200_000,  # synthetic traces of that dataset
+    workers: int | None = None,  # picking-loader processes; None: `default_workers()`
+    loader_batches: int = 20,  # batches timed for the loader's windows/s
+    warmup: int = 5,  # untimed steps
+    steps: int = 30,  # timed steps
+    curve_steps: int = 60,  # fixed-seed steps through the eager and the fast step
+    eval_batch: int = 256,  # windows per inference forward (`DownstreamConfig.eval_batch_size`)
+) -> dict:  # steps (per form), loss curves, inference, loader
+    "The picker's step eager, fast and as a probe; fixed-seed loss curves eager vs fast; inference and loader windows/s."
+    path, _, _ = benchmark_dataset(folder, traces, cfg)
+    generator = picking_generator(_split_of(open_dataset(str(path), cfg.data), "train", 0), cfg.data.sample_len)
+    workers, B = default_workers() if workers is None else workers, cfg.loader.batch_size
+    out = {"batch": B, "samples": cfg.data.sample_len, "steps": {},
+           "loader": loader_windows_per_second(generator, workers, B, loader_batches)}
+    batches = [{k: v.to(device) for k, v in b.items()}  # [B, C, T] and [B, L, T]
+               for b in picking_loader(generator, curve_steps, B, seed=0, num_workers=workers)]
+    eval_x = torch.cat([b["X"] for b in batches])[:eval_batch]   # [eval_batch, C, T]
+    curves = {}
+    for key, (name, mode, fast) in FINETUNE_FORMS.items():
+        reset_peak(device)
+        step = picker_step(cfg, mode, fast, batches[0])
+        if mode == "finetune":  # from the fresh picker: the same initial weights, batches and order for both
+            curves[key] = torch.stack([step(b["X"], b["y"]) for b in batches]).float().cpu().tolist()
+        name += " (runs eager: no GPU)" if fast and device.type != "cuda" else ""
+        out["steps"][key] = {"name": name, "mode": mode, **_time_picker(step, batches, device, warmup, steps)}
+        if mode == "finetune":
+            out[f"inference_{'fast' if fast else 'eager'}"] = _time_inference(step.picker, eval_x, fast, warmup, steps)
+        del step
+    eager, fast = curves["finetune_eager"], curves["finetune"]
+    gaps = [abs(a - b) for a, b in zip(eager, fast)]
+    out["loss_curves"] = {"steps": len(gaps), "eager": eager, "fast": fast, "max_abs_diff": max(gaps),
+                          "mean_abs_diff_last10": sum(gaps[-10:]) / len(gaps[-10:])}
+    return out
+
 # %% ../nbs/30_benchmark.ipynb #b142672a
 def versions() -> dict:
     "Python, torch and the versions of the libraries the step depends on (None where one is missing)."
@@ -601,6 +688,24 @@ def _steps_markdown(report: dict) -> list[str]:
     if ours and base:
         lines += ["", f"{ours['name']} / SeisLM-base-sized reference: {ours['samples_per_s'] / base['samples_per_s']:.1f}x samples/s"]
     return lines
+
+# %% ../nbs/30_benchmark.ipynb #655d58bf
+def _finetune_markdown(report: dict) -> list[str]:
+    f = report["finetune"]
+    lines = ["", f"Downstream picker's step, batch {f['batch']}, {f['samples']} samples:", "",
+             "| step | median ms | samples/s | peak GiB | trained parameters (M) |", "|---|---|---|---|---|"]
+    lines += [f"| {s['name']} | {s['median_ms']:.1f} | {s['samples_per_s']:.0f} | {_fmt(s['peak_memory_GiB'], '{:.2f}')} "
+              f"| {s['trainable_parameters'] / 1e6:.2f} |" for s in f["steps"].values()]
+    pre, fast = report["steps"].get("ours_compiled") or report["steps"].get("ours"), f["steps"].get("finetune")
+    if pre and fast:
+        lines += ["", f"Fine-tune step / pretraining step ({pre['name']}): {fast['median_ms'] / pre['median_ms']:.2f}x"]
+    c, (e, q), d = f["loss_curves"], (f["inference_eager"], f["inference_fast"]), f["loader"]
+    return lines + [
+        "", f"Fixed-seed fine-tuning loss over {c['steps']} steps, eager vs fast: largest difference {c['max_abs_diff']:.4f}, "
+            f"mean over the last 10 steps {c['mean_abs_diff_last10']:.4f}; final loss {c['eager'][-1]:.4f} vs {c['fast'][-1]:.4f}.",
+        "", f"Inference at batch {q['batch']}: {e['windows_per_s']:.0f} windows/s eager, {q['windows_per_s']:.0f} compiled. "
+            f"Picking loader: {d['windows_per_s']:.0f} windows/s with {d['workers']} workers"
+            + (f" (the fast step takes {fast['samples_per_s']:.0f})." if fast else ".")]
 
 # %% ../nbs/30_benchmark.ipynb #4dc98d3b
 def _profile_markdown(run: dict) -> list[str]:
@@ -626,6 +731,7 @@ def markdown(report: dict) -> str:
     if d := report.get("data"):
         lines += ["", f"DataLoader: {d['windows_per_s']:.0f} windows/s with {d['workers']} workers from {d['traces']} "
                       f"traces; GPU waits for data {d['wait_fraction']:.2%} of step time in a training loop."]
+    if "finetune" in report: lines += _finetune_markdown(report)
     return "\n".join(lines) + "\n"
 
 # %% ../nbs/30_benchmark.ipynb #debd6286
@@ -642,7 +748,10 @@ def benchmark_parts(args, device: torch.device, rate: float) -> list[tuple[str, 
             ("loss", "loss_curves", lambda: loss_curves(args.config, args.quick, device, args.curve_steps)),
             ("reference", "reference_base", reference("base")), ("reference", "reference_large", reference("large")),
             ("data", "data", lambda: time_data(cfg(), device, args.data_dir, args.traces, args.workers,
-                                               args.loader_batches, args.warmup, args.steps))]
+                                               args.loader_batches, args.warmup, args.steps)),
+            ("finetune", "finetune", lambda: time_finetune(cfg(), device, args.data_dir, args.traces, args.workers,
+                                                           args.loader_batches, args.warmup, args.steps,
+                                                           args.curve_steps))]
 
 # %% ../nbs/30_benchmark.ipynb #90e986ed
 def run_benchmark(args) -> dict:
@@ -666,7 +775,7 @@ def run_benchmark(args) -> dict:
             report.setdefault("errors", {})[key] = f"{type(e).__name__}: {e}"
             reset_peak(device)
             continue
-        (report if part in ("data", "loss") else report["steps"])[key] = result
+        (report if part in ("data", "loss", "finetune") else report["steps"])[key] = result
         report.setdefault("part_wall_s", {})[key] = time.perf_counter() - t0
         print(f"{key}: done in {time.perf_counter() - t0:.0f} s", flush=True)
         (args.out / "benchmark.json").write_text(json.dumps(report, indent=1, default=str))
@@ -693,7 +802,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--loader-batches", type=int, help="batches timed for windows/s (default 100; quick 3)")
     p.add_argument("--data-dir", default="/tmp/seis_bench_data", help="where the data part's dataset is built")
     p.add_argument("--matmul-n", type=int, help="size of the square bf16 products (default 8192; quick 256)")
-    p.add_argument("--skip", nargs="*", default=[], choices=["ours", "compiled", "loss", "reference", "data"],
+    p.add_argument("--skip", nargs="*", default=[], choices=["ours", "compiled", "loss", "reference", "data", "finetune"],
                    help="parts to leave out")
     args = p.parse_args(argv)
     for k, (quick, full) in DEFAULTS.items():

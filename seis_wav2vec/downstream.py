@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -28,22 +29,23 @@ from sklearn.metrics import (confusion_matrix_at_thresholds, matthews_corrcoef, 
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
-from .backbone import Backbone
+from .backbone import Backbone, pad_batch
 from .checkpoint import CheckpointError, backbone_from_weights, load_backbone, load_weights, save_weights
 from .config import DataConfig, deferred_checks
 from .data import SAMPLING_RATE, SPLITS, _split_of, _subsample, open_dataset
+from .step import clip_flat_, flat_gradients
 
 # %% auto #0
 __all__ = ['PHASE_COLUMNS', 'LABELS', 'PICKER_MODES', 'RANDOM_MODES', 'FROZEN_MODES', 'CONTROLS', 'TASK1_COLUMNS',
            'TASK23_COLUMNS', 'PREDICTION_COLUMNS', 'SUMMARY_METRICS', 'TABLE_METRICS', 'CURVE_METRICS', 'MODE_STYLES',
            'DatasetProblem', 'phase_columns', 'HeadConfig', 'PickingHead', 'PhasePicker', 'make_picker',
            'picking_generator', 'PickingBatches', 'picking_loader', 'loader_windows_per_second', 'picking_loss',
-           'train_picker', 'TargetConfig', 'select_window', 'evaluation_targets', 'save_targets', 'normalise_waveforms',
-           'steered_window', 'predict_targets', 'roc_auc', 'binary_scores', 'residual_stats', 'threshold_scores',
-           'best_threshold', 'benchmark_metrics', 'default_workers', 'DownstreamConfig', 'check_picking_dataset',
-           'study_splits', 'StudyData', 'open_study', 'run_one', 'run_downstream', 'summarise_results',
-           'control_differences', 'format_summary', 'save_picker', 'load_picker', 'plot_data_efficiency', 'parse_args',
-           'config_from_args', 'main']
+           'PickerStep', 'train_picker', 'TargetConfig', 'select_window', 'evaluation_targets', 'save_targets',
+           'normalise_waveforms', 'steered_window', 'predict_targets', 'roc_auc', 'binary_scores', 'residual_stats',
+           'threshold_scores', 'best_threshold', 'benchmark_metrics', 'default_workers', 'DownstreamConfig',
+           'check_picking_dataset', 'study_splits', 'StudyData', 'open_study', 'run_one', 'run_downstream',
+           'summarise_results', 'control_differences', 'format_summary', 'save_picker', 'load_picker',
+           'plot_data_efficiency', 'parse_args', 'config_from_args', 'main']
 
 # %% ../nbs/40_downstream.ipynb #4a4a0037
 PHASE_COLUMNS = {f"trace_{name}_arrival_sample": "P" for name in ("p", "pP", "P", "P1", "Pg", "Pn", "PmP", "pwP", "pwPm")} | \
@@ -110,9 +112,10 @@ class PhasePicker(nn.Module):
     def forward(self,
                 waveforms: Tensor, # [B, C, T]
                 logits: bool = False, # return logits instead of probabilities
+                check_finite: bool = True, # refuse NaN/inf input (a device sync; off inside a CUDA graph)
                ) -> Tensor: # [B, L, T]
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_backbone):
-            frames = self.backbone(waveforms)
+            frames = self.backbone(waveforms, check_finite)
         out = self.head(frames, waveforms.shape[-1])
         return out if logits else out.softmax(1)
 
@@ -227,6 +230,61 @@ def _optimizer(picker: PhasePicker, lr: float, backbone_lr: float | None, device
         groups.append(dict(params=list(picker.backbone.parameters()), lr=lr if backbone_lr is None else backbone_lr))
     return torch.optim.AdamW(groups, weight_decay=0.01, fused=device.type == "cuda")
 
+# %% ../nbs/40_downstream.ipynb #230039f5
+class PickerStep:
+    "A picker's optimizer step: forward and backward (eager, or one CUDA graph replayed), clipping on the device, AdamW."
+    def __init__(self,
+                 picker: PhasePicker, # on its device, in train mode (its blocks compiled, if they are to be)
+                 optimizer: torch.optim.Optimizer, # over the picker's trainable parameters (`_optimizer`)
+                 example: dict[str, Tensor], # a batch of the shape every step has: {"X": [B, C, T], "y": [B, L, T]}
+                 bf16: bool = True, # bf16 autocast of the forward pass on CUDA (ignored elsewhere)
+                 graph: bool = True, # on CUDA, capture forward and backward once as a CUDA graph
+                 max_norm: float = 1.0, # gradient clipping
+                 warmup_steps: int = 3, # eager passes before the capture (compilation, allocator), no update
+                ):
+        device = example["X"].device
+        self.picker, self.optimizer, self.max_norm, self.graph = picker, optimizer, max_norm, None
+        self.flat = flat_gradients([p for g in optimizer.param_groups for p in g["params"]])  # every p.grad a view
+        self.autocast = functools.partial(torch.autocast, device.type, torch.bfloat16, cache_enabled=False,
+                                          enabled=bf16 and device.type == "cuda")
+        if graph and device.type == "cuda":
+            self.x, self.y = (example[k].detach().clone() for k in ("X", "y"))  # the graph's inputs
+            side = torch.cuda.Stream(device)
+            side.wait_stream(torch.cuda.current_stream(device))
+            with torch.cuda.stream(side):
+                for _ in range(warmup_steps): self._forward_backward(self.x, self.y)
+            torch.cuda.current_stream(device).wait_stream(side)
+            self.graph = torch.cuda.CUDAGraph()
+            # thread_local: the loader's pin-memory thread may allocate page-locked memory while this thread captures
+            with torch.cuda.graph(self.graph, capture_error_mode="thread_local"):
+                self.loss = self._forward_backward(self.x, self.y)
+
+
+# %% ../nbs/40_downstream.ipynb #65d223e1
+@patch
+def _forward_backward(self: PickerStep, x: Tensor, y: Tensor) -> Tensor: # the loss, detached []
+    with self.autocast(): loss = picking_loss(self.picker(x, logits=True, check_finite=False), y)  # checked by the caller
+    loss.backward()
+    return loss.detach()
+
+@patch(as_prop=True)
+def graphed(self: PickerStep) -> bool: return self.graph is not None
+
+@patch
+def __call__(self: PickerStep,
+             x: Tensor, y: Tensor, # a batch [B, C, T] and its labels [B, L, T]
+            ) -> Tensor: # the step's loss, on the device []
+    "One optimizer step on the batch: gradients zeroed, forward and backward, clipping, AdamW."
+    self.flat.zero_()
+    if self.graphed:
+        self.x.copy_(x, non_blocking=True); self.y.copy_(y, non_blocking=True)
+        self.graph.replay()
+        loss = self.loss.clone()   # the next replay overwrites the graph's output
+    else: loss = self._forward_backward(x, y)
+    self.norm = clip_flat_(self.flat, self.max_norm)   # before clipping, on the device []
+    self.optimizer.step()
+    return loss
+
 # %% ../nbs/40_downstream.ipynb #b949a957
 def train_picker(picker: PhasePicker,
                  generator: sbg.GenericGenerator, # training windows and labels
@@ -238,29 +296,32 @@ def train_picker(picker: PhasePicker,
                  device: str | torch.device = "cpu",
                  num_workers: int = 0, # processes building batches (`picking_loader`); the batches do not depend on it
                  bf16: bool = True, # bf16 autocast of the forward pass on CUDA (ignored elsewhere)
-                 timing: dict | None = None, # when given, filled with train_s and data_wait_s
+                 fast: bool = True, # on CUDA: compiled U-Net blocks and the step as a CUDA graph (`PickerStep`)
+                 timing: dict | None = None, # when given, filled with train_s, data_wait_s and first_step_s
                 ) -> list[float]: # training loss per step
     "Train `picker` (its trainable part) with AdamW for `steps` steps; returns the losses."
     device = torch.device(device)
     picker.to(device).train()
-    optimizer, losses = _optimizer(picker, lr, backbone_lr, device), []
-    autocast = dict(device_type=device.type, dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda")
+    if fast and device.type == "cuda": picker.backbone.compile_blocks()
+    optimizer, losses, step = _optimizer(picker, lr, backbone_lr, device), [], None
     loader = iter(picking_loader(generator, steps, batch_size, seed, num_workers, pin_memory=device.type == "cuda"))
-    started, waited = time.perf_counter(), 0.0
-    for _ in range(steps):
+    started, waited, first = time.perf_counter(), 0.0, 0.0
+    for k in range(steps):
         asked = time.perf_counter()
         batch = next(loader)
         waited += time.perf_counter() - asked
+        if not torch.isfinite(batch["X"]).all():   # on the host: the step itself cannot stop (a CUDA graph)
+            raise DatasetProblem(f"training batch {k} holds NaN or infinite samples; repair those traces or drop them "
+                                 "from the metadata before training")
         x, y = (batch[k].to(device, non_blocking=True) for k in ("X", "y"))
-        with torch.autocast(**autocast):
-            loss = picking_loss(picker(x, logits=True), y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(picker.parameters(), 1.0)
-        optimizer.step()
-        losses.append(loss.detach())
+        if step is None:  # compilation and capture, timed apart from the steps
+            built = time.perf_counter()
+            step = PickerStep(picker, optimizer, dict(X=x, y=y), bf16, graph=fast)
+            first = time.perf_counter() - built
+        losses.append(step(x, y))
     losses = torch.stack(losses).float().cpu().tolist() if losses else []
-    if timing is not None: timing.update(train_s=time.perf_counter() - started, data_wait_s=waited)
+    if timing is not None:
+        timing.update(train_s=time.perf_counter() - started, data_wait_s=waited, first_step_s=first)
     return losses
 
 # %% ../nbs/40_downstream.ipynb #2966a495
@@ -420,14 +481,15 @@ def predict_targets(picker: PhasePicker,
                     batch_size: int = 256,
                     device: str | torch.device = "cpu",
                     bf16: bool = True, # bf16 autocast on CUDA (ignored elsewhere)
+                    fast: bool = True, # on CUDA: compiled U-Net blocks, batches padded to powers of two (`pad_batch`)
                    ) -> pd.DataFrame: # targets plus `PREDICTION_COLUMNS`
     "Scores and onset predictions of `picker` for each target window (onsets as trace samples)."
     device = torch.device(device)
     picker.to(device).eval()
+    fast = fast and device.type == "cuda"
+    if fast: picker.backbone.compile_blocks()
     autocast = dict(device_type=device.type, dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda")
-    rows = targets.to_dict("records")
-    traces = {}
-    scores = []
+    rows, traces, scores = targets.to_dict("records"), {}, []
     for b in range(0, len(rows), batch_size):
         chunk = rows[b:b + batch_size]
         inputs, offsets = [], []
@@ -436,8 +498,9 @@ def predict_targets(picker: PhasePicker,
             if i not in traces: traces[i] = np.asarray(dataset.get_waveforms(i), dtype=np.float32)
             window, offset = steered_window(traces[i], int(r["start_sample"]), int(r["end_sample"]), sample_len)
             inputs.append(window); offsets.append(offset)
+        x = normalise_waveforms(torch.from_numpy(np.stack(inputs)).to(device))   # [B, C, T]
         with torch.autocast(**autocast):
-            probs = picker(normalise_waveforms(torch.from_numpy(np.stack(inputs)).to(device)))
+            probs = picker(pad_batch(x) if fast else x)[:len(chunk)]
         probs = probs.float().cpu().numpy()  # [B, L, T]
         for r, p, offset in zip(chunk, probs, offsets):
             local = p[:, int(r["start_sample"]) - offset:int(r["end_sample"]) - offset]   # target window only
@@ -554,6 +617,7 @@ class DownstreamConfig:
     eval_batch_size: int = 256
     num_workers: int = field(default_factory=default_workers)  # loader processes; the batches do not depend on it
     bf16: bool = True  # bf16 autocast on CUDA
+    fast: bool = True  # on CUDA: compiled U-Net blocks, the training step as a CUDA graph (`PickerStep`)
     save_pickers: bool = True  # write each trained picker beside its predictions
     targets: TargetConfig = field(default_factory=TargetConfig)
     seed: int = 0  # train/dev/test draw of a dataset without a split column
@@ -678,15 +742,16 @@ def run_one(backbone: Backbone, # pretrained backbone (copied, never changed)
     timing = {}
     losses = train_picker(picker, picking_generator(train, cfg.sample_len, cfg.sigma, study.columns), steps,
                           cfg.batch_size, cfg.lr, cfg.backbone_lr if mode == "finetune" else None, seed=seed,
-                          device=device, num_workers=cfg.num_workers, bf16=cfg.bf16, timing=timing)
+                          device=device, num_workers=cfg.num_workers, bf16=cfg.bf16, fast=cfg.fast, timing=timing)
     started = time.perf_counter()
     predictions = {(s, task): predict_targets(picker, study.splits[s], t, cfg.sample_len, cfg.eval_batch_size, device,
-                                              cfg.bf16)
+                                              cfg.bf16, cfg.fast)
                    for s in ("dev", "test") for task, t in zip(("task1", "task23"), study.targets[s])}
     metrics = benchmark_metrics(*(predictions[k] for k in (("dev", "task1"), ("test", "task1"),
                                                              ("dev", "task23"), ("test", "task23"))))
     row = dict(mode=mode, label_fraction=fraction, seed=seed, n_train=len(train), steps=steps,
-               final_loss=float(np.mean(losses[-10:])), train_s=timing["train_s"], data_wait_s=timing["data_wait_s"],
+               final_loss=float(np.mean(losses[-10:])), train_s=timing["train_s"], first_step_s=timing["first_step_s"],
+               data_wait_s=timing["data_wait_s"],
                eval_s=time.perf_counter() - started, **metrics)
     return row, picker, predictions
 
@@ -694,8 +759,9 @@ def run_one(backbone: Backbone, # pretrained backbone (copied, never changed)
 def _progress(r: dict) -> str:
     return (f"{r['mode']:12s} {r['label_fraction']:>5g} seed {r['seed']}: {r['steps']} steps, loss {r['final_loss']:.3f}, "
             f"det AUC {r['det_auc']:.3f}, phase AUC {r['phase_auc']:.3f}, MCC {r['phase_mcc']:.3f}, P/S RMS "
-            f"{r['P_rms_s']:.2f}/{r['S_rms_s']:.2f} s ({r['train_s']:.1f} s training, {r['data_wait_s']:.1f} s of it "
-            f"waiting for data, {r['eval_s']:.1f} s scoring)")
+            f"{r['P_rms_s']:.2f}/{r['S_rms_s']:.2f} s ({r['train_s']:.1f} s training; of it "
+            f"{r['first_step_s']:.1f} s building the step, {r['data_wait_s']:.1f} s waiting for data; "
+            f"{r['eval_s']:.1f} s scoring)")
 
 def _write_run(out_dir: Path, cfg: DownstreamConfig, rows: list[dict], picker: PhasePicker, predictions: dict):
     r = rows[-1]
@@ -859,6 +925,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=d.num_workers,
                    help="processes building training batches (the batches do not depend on it)")
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CUDA")
+    p.add_argument("--eager", action="store_true", help="on CUDA, no compiled blocks and no CUDA graph (slower)")
     p.add_argument("--no-pickers", action="store_true", help="do not write the trained pickers' weights")
     p.add_argument("--seed", type=int, default=d.seed, help="train/dev/test draw of a dataset without a split column")
     return p.parse_args(argv)
@@ -870,7 +937,7 @@ def config_from_args(args: argparse.Namespace) -> DownstreamConfig:
         dataset_name=args.dataset, sample_len=args.sample_len, label_fractions=args.fractions, modes=args.modes,
         seeds=args.seeds, batch_size=args.batch_size, epochs=args.epochs, min_steps=args.min_steps,
         max_steps=args.max_steps, lr=args.lr, backbone_lr=args.backbone_lr, head_width=args.head_width,
-        num_workers=args.workers, bf16=not args.fp32, save_pickers=not args.no_pickers, seed=args.seed,
+        num_workers=args.workers, bf16=not args.fp32, fast=not args.eager, save_pickers=not args.no_pickers, seed=args.seed,
         targets=TargetConfig(detection_window=args.detection_window, phase_window=args.phase_window,
                              max_targets=args.max_targets))
 

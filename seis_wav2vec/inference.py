@@ -15,7 +15,7 @@ import torch
 from fastcore.basics import patch
 from torch import Tensor
 
-from .backbone import Backbone
+from .backbone import Backbone, pad_batch
 from .checkpoint import load_backbone, save_weights
 from .data import SAMPLING_RATE, resample_waveform
 from .downstream import LABELS, PhasePicker, load_picker, normalise_waveforms
@@ -90,6 +90,7 @@ def embed(backbone: Backbone,
           overlap: float = 0.5, # share of a window shared with the next one, in [0, 1)
           batch_size: int = 64, # windows per forward pass
           device: str | torch.device | None = None, # default: the backbone's
+          fast: bool = True, # on CUDA: compiled U-Net blocks (in place, once), bf16 autocast, batches padded (`pad_batch`)
          ) -> Tensor: # frame features [T', D] on the CPU, T' = ceil(N / frame_hop) at 100 Hz
     "Frame features of a whole recording: resampled to 100 Hz, windowed with overlap, embedded, stitched."
     x = _recording_at_100hz(backbone, data, sampling_rate)   # [C, N]
@@ -102,7 +103,9 @@ def embed(backbone: Backbone,
     n_windows = max(1, math.ceil((N - window) / step) + 1)
     padded = np.zeros((x.shape[0], (n_windows - 1) * step + window), dtype=np.float32)
     padded[:, :N] = x
-    device = device or next(backbone.parameters()).device
+    device = torch.device(device or next(backbone.parameters()).device)
+    fast = fast and device.type == "cuda"
+    if fast: backbone.compile_blocks()
     frames, frame_step = window // hop, step // hop
     weight = torch.from_numpy(1 - np.abs(np.linspace(-1, 1, frames)) + 1e-3).float()   # [F]
     total = torch.zeros(padded.shape[-1] // hop, backbone.d_model)
@@ -110,7 +113,9 @@ def embed(backbone: Backbone,
     starts = [k * step for k in range(n_windows)]
     for b in range(0, n_windows, batch_size):
         batch = torch.from_numpy(np.stack([padded[:, s:s + window] for s in starts[b:b + batch_size]]))
-        features = backbone(normalise_waveforms(batch.to(device))).float().cpu()   # [B, F, D]
+        x = normalise_waveforms(batch.to(device))   # [B, C, T]
+        with torch.autocast(device.type, torch.bfloat16, enabled=fast):
+            features = backbone(pad_batch(x) if fast else x)[:len(x)].float().cpu()   # [B, F, D]
         for k, f in enumerate(features):
             first = (b + k) * frame_step
             total[first:first + frames] += weight[:, None] * f
@@ -128,17 +133,19 @@ class SeisWav2vecPicker(sbm.WaveformModel):
                  picker: PhasePicker, # backbone and picking head
                  in_samples: int = 4096, # T, the window the picker was trained on
                  sampling_rate: float = SAMPLING_RATE, # Hz
+                 fast: bool = True, # on CUDA: compiled U-Net blocks (once), bf16 autocast, batches padded (`pad_batch`)
                 ):
         super().__init__(citation="seis_wav2vec: wav2vec 2.0-style pretrained xLSTM U-Net with a phase-picking head",
                          component_order="ZNE", sampling_rate=sampling_rate, output_type="array",
                          in_samples=in_samples, pred_sample=(0, in_samples), labels=LABELS)
-        self.picker = picker.eval()
+        self.picker, self.fast = picker.eval(), fast
 
     @classmethod
     def from_file(cls, path, # a picker written by `downstream.save_picker`
+                  fast: bool = True, # see `__init__`
                  ) -> "SeisWav2vecPicker":
         picker, config = load_picker(path)
-        return cls(picker, in_samples=config["sample_len"])
+        return cls(picker, in_samples=config["sample_len"], fast=fast)
 
     @staticmethod
     def resample(stream: obspy.Stream, sampling_rate: float, zerophase: bool = True):
@@ -164,7 +171,10 @@ def annotate_batch_pre(self: SeisWav2vecPicker, batch: Tensor, argdict: dict) ->
 @patch
 def forward(self: SeisWav2vecPicker, x: Tensor, # [B, C, T]
            ) -> Tensor: # P, S, noise probabilities [B, L, T]
-    return self.picker(x)
+    if not (self.fast and x.is_cuda): return self.picker(x)
+    self.picker.backbone.compile_blocks()   # once; SeisBench's batches vary in size, so they are padded
+    with torch.autocast("cuda", torch.bfloat16):
+        return self.picker(pad_batch(x))[:len(x)].float()
 
 @patch
 def annotate_batch_post(self: SeisWav2vecPicker, batch: Tensor, piggyback, argdict: dict) -> Tensor:

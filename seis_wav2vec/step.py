@@ -118,7 +118,8 @@ class CapturedStep:
         self.flat_grad.zero_()
         self.graph = torch.cuda.CUDAGraph()
         self.graph.register_generator_state(self.generator)  # replays read its seed and advance its offset
-        with torch.cuda.graph(self.graph):
+        # thread_local: the loader's pin-memory thread may allocate page-locked memory while this thread captures
+        with torch.cuda.graph(self.graph, capture_error_mode="thread_local"):
             self.output = forward_backward(model, self.waveforms, self.generator, self.loss_factor, autocast, divide)
 
 # %% ../nbs/16_train_step.ipynb #948d995e

@@ -416,10 +416,11 @@ def forward(
 def compile_blocks(
     module: nn.Module,  # a model holding `BidirectionalmLSTMBlock`s, on a GPU
     mode: str | None = None,  # torch.compile mode; None: the default
-) -> int:  # blocks compiled
-    "torch.compile every bidirectional mLSTM block in place: the elementwise work around each kernel call fuses."
+) -> int:  # blocks compiled (now or by an earlier call)
+    "torch.compile every bidirectional mLSTM block in place, once: the elementwise work around each kernel call fuses."
     # one compiled graph per level shape, train/eval and grad mode: more than torch's default of 8 recompilations
     torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
     blocks = [m for m in module.modules() if isinstance(m, BidirectionalmLSTMBlock)]
-    for block in blocks: block.compile(dynamic=False, mode=mode)
+    for block in blocks:  # a second call leaves a compiled block as it is (compiling again would start over)
+        if block._compiled_call_impl is None: block.compile(dynamic=False, mode=mode)
     return len(blocks)

@@ -15,18 +15,8 @@ PART=${PART:-all}
 TRACES=${TRACES:-20000}
 STEPS=${STEPS:-100}
 mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1 SEISBENCH_CACHE_ROOT=${SEISBENCH_CACHE_ROOT:-/tmp/sb} SEIS_WAV2VEC_DATA=${SEIS_WAV2VEC_DATA:-/tmp/seis_data}
-if [ -d .whl ] && ! python3 -c 'import xlstm, seisbench' 2>/dev/null; then  # the wheels the machine lacks
-  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl
-  export PYTHONPATH=/tmp/site:$PWD
-else
-  export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-fi
-{ date -u +%FT%TZ; git rev-parse HEAD 2>/dev/null || true
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo "no GPU"
-  echo "$(nproc) CPU cores"
-  python3 -c 'import torch, triton, xlstm; print("torch", torch.__version__, "triton", triton.__version__, "xlstm", xlstm.__version__)'
-} | tee "$OUT/run_$PART.txt"
+source scripts/gpu_env.sh
+gpu_machine | tee "$OUT/run_$PART.txt"
 if [ "$PART" = bench ] || [ "$PART" = all ]; then
   python3 scripts/run_notebook_cells.py nbs/40_downstream.ipynb --flags cuda --until 74e97eec 2>&1 \
     | tee "$OUT/40_downstream_cuda.log"

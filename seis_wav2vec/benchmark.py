@@ -445,11 +445,12 @@ def loss_curves(
     quick: bool,  # tiny sizes
     device: torch.device,
     steps: int = 60,  # optimizer steps (and the length of the schedule)
+    overrides=(),  # further config overrides, as `benchmark_config`'s
 ) -> dict:  # steps, eager and graphed losses, largest and mean-of-last-10 absolute differences
     "The same run eager and in the trainer's default GPU form, from the same weights, batches and seeds."
     curves = {}
     for label, form in (("eager", "ours_eager"), ("graphed", "ours_compiled")):
-        cfg = benchmark_config(config, quick, STEP_FORMS[form][1], steps=steps)
+        cfg = benchmark_config(config, quick, [*STEP_FORMS[form][1], *overrides], steps=steps)
         bench = BenchmarkStep(cfg, device)
         batches = waveform_batches(4, cfg.loader.batch_size, cfg.data.channels, cfg.data.sample_len, device, seed=1)
         curves[label] = [float(bench(batches[k % len(batches)]).metrics[0]) for k in range(steps)]
@@ -737,7 +738,8 @@ def markdown(report: dict) -> str:
 # %% ../nbs/30_benchmark.ipynb #debd6286
 def benchmark_parts(args, device: torch.device, rate: float) -> list[tuple[str, str, Callable[[], dict]]]:
     "(part, report key, measurement) of every measurement, GPU parts first."
-    cfg = lambda form=None: benchmark_config(args.config, args.quick, STEP_FORMS[form][1] if form else ())
+    cfg = lambda form=None: benchmark_config(args.config, args.quick, [*(STEP_FORMS[form][1] if form else ()),
+                                                                         *args.overrides])
     name = lambda form: f"ours (xLSTM U-Net), {STEP_FORMS[form][0]}" + (
         " (runs eager: no GPU)" if device.type != "cuda" and form != "ours_eager" else "")
     step = lambda form: lambda: time_step(cfg(form), device, rate, args.warmup, args.steps, args.profile_steps, name(form))
@@ -745,7 +747,8 @@ def benchmark_parts(args, device: torch.device, rate: float) -> list[tuple[str, 
                                                     device, args.quick, args.warmup, args.steps)
     return [("ours", "ours", step("ours")), ("ours", "ours_eager", step("ours_eager")),
             ("compiled", "ours_compiled", step("ours_compiled")),
-            ("loss", "loss_curves", lambda: loss_curves(args.config, args.quick, device, args.curve_steps)),
+            ("loss", "loss_curves", lambda: loss_curves(args.config, args.quick, device, args.curve_steps,
+                                                              args.overrides)),
             ("reference", "reference_base", reference("base")), ("reference", "reference_large", reference("large")),
             ("data", "data", lambda: time_data(cfg(), device, args.data_dir, args.traces, args.workers,
                                                args.loader_batches, args.warmup, args.steps)),
@@ -804,6 +807,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--matmul-n", type=int, help="size of the square bf16 products (default 8192; quick 256)")
     p.add_argument("--skip", nargs="*", default=[], choices=["ours", "compiled", "loss", "reference", "data", "finetune"],
                    help="parts to leave out")
+    p.add_argument("overrides", nargs="*", metavar="key.sub=value",
+                   help="config overrides of our steps, the data and fine-tuning parts (e.g. model.unet.chunk_size=64)")
     args = p.parse_args(argv)
     for k, (quick, full) in DEFAULTS.items():
         if getattr(args, k) is None: setattr(args, k, quick if args.quick else full)

@@ -155,6 +155,7 @@ class UNetConfig(Section):
     chunk_size: int = setting(128, power_of_two(16))  # chunk length of the chunkwise kernels
     chunkwise_kernel: str = "chunkwise--triton_xl_chunk"  # the mlstm_kernels kernel used on CUDA
     autocast_kernel_dtype: str = setting("bfloat16", one_of(*KERNEL_DTYPES))  # dtype the Triton kernel computes in
+    parallel_max_frames: int = setting(256, at_least(0))  # on a GPU, levels this short run the cell's parallel form (0: none)
 
     @property
     def pools(self) -> list[int]:

@@ -24,8 +24,8 @@ from .config import UNetConfig
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'NATIVE_CHUNKWISE_KERNEL', 'GATE_SOFT_CAP', 'kernel_chunk_size',
            'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal', 'at_least_float32',
-           'soft_cap', 'BidirectionalmLSTMLayer', 'BidirectionalmLSTMBlock', 'mlstm_stage', 'DownPool', 'UpPool',
-           'XLSTMUNet', 'compile_blocks']
+           'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'BidirectionalmLSTMBlock', 'mlstm_stage',
+           'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
 
 # %% ../nbs/12_xlstm_unet.ipynb #411e0855
 def kernel_chunk_size(
@@ -251,6 +251,29 @@ def gate_preacts(
     g = soft_cap(at_least_float32(g) + self.gate_bias[:, None], self.gate_soft_cap)
     return g.reshape(S, B, T, -1).chunk(2, dim=-1)
 
+# %% ../nbs/12_xlstm_unet.ipynb #e3e1e480
+def mlstm_parallel(
+    q: Tensor,  # queries [B, NH, T, DH]
+    k: Tensor,  # keys [B, NH, T, DH]
+    v: Tensor,  # values [B, NH, T, DH]
+    i: Tensor,  # input-gate pre-activations [B, NH, T]
+    f: Tensor,  # forget-gate pre-activations [B, NH, T]
+    eps: float = 1e-6,  # floor added to the normaliser
+) -> Tensor:  # hidden states [B, NH, T, DH], before the per-head norm
+    "The mLSTM cell in its parallel (quadratic) form, for short sequences; the decay matrix in float32."
+    T, DH = q.shape[-2:]
+    log_f = F.logsigmoid(at_least_float32(f))  # [B, NH, T]
+    for shift in (2**p for p in range(max(T - 1, 0).bit_length())):  # prefix sums: sum of log sigma(f_s), s <= t
+        log_f = log_f + F.pad(log_f[..., :-shift], (shift, 0))  # by shifted adds (inductor's scan fails at T=256)
+    frame = torch.arange(T, device=q.device)
+    causal = frame[:, None] >= frame[None, :]  # [T, T], row t sees frames j <= t
+    log_d = log_f[..., :, None] - log_f[..., None, :] + at_least_float32(i)[..., None, :]  # [B, NH, T, T]
+    log_d = log_d.masked_fill(~causal, float("-inf"))
+    m = log_d.amax(-1, keepdim=True)  # [B, NH, T, 1], the stabiliser (finite: the diagonal is always there)
+    c = at_least_float32(q @ k.transpose(-1, -2)) * DH**-0.5 * torch.exp(log_d - m)  # [B, NH, T, T]
+    n = torch.maximum(c.sum(-1, keepdim=True).abs(), torch.exp(-m))  # [B, NH, T, 1]
+    return (c / (n + eps)).to(v.dtype) @ v
+
 # %% ../nbs/12_xlstm_unet.ipynb #6570508d
 @patch
 def cell(
@@ -266,9 +289,12 @@ def cell(
     NH, DH = self.num_heads, I // self.num_heads
     heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=NH)
     gates = lambda g: rearrange(g, "s b t nh -> (s b) nh t")
-    cfg = self.cfg
-    h = mlstm_chunkwise(heads(q), heads(k), heads(v), gates(i), gates(f), kernel=select_kernel(cfg, q.device),
-                        chunk_size=cfg.chunk_size, autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
+    cfg, kernel = self.cfg, select_kernel(self.cfg, q.device)
+    if T <= cfg.parallel_max_frames and kernel != NATIVE_CHUNKWISE_KERNEL:  # a short level on a GPU: one product
+        h = mlstm_parallel(heads(q), heads(k), heads(v), gates(i), gates(f), eps=self.eps)
+    else:
+        h = mlstm_chunkwise(heads(q), heads(k), heads(v), gates(i), gates(f), kernel=kernel, chunk_size=cfg.chunk_size,
+                            autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
     # Per-head norm in float32. It also makes the output blind to the scale of the cell's normaliser,
     # which is why the Triton backward may skip that gradient.
     h = rearrange(F.layer_norm(at_least_float32(h), (DH,), eps=1e-5), "(s b) nh t dh -> s b nh t dh", s=S)

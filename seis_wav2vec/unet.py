@@ -293,7 +293,9 @@ def cell(
     if T <= cfg.parallel_max_frames and kernel != NATIVE_CHUNKWISE_KERNEL:  # a short level on a GPU: one product
         h = mlstm_parallel(heads(q), heads(k), heads(v), gates(i), gates(f), eps=self.eps)
     else:
-        h = mlstm_chunkwise(heads(q), heads(k), heads(v), gates(i), gates(f), kernel=kernel, chunk_size=cfg.chunk_size,
+        # contiguous here, where the compiled block writes them in that layout, not in the kernel's eager wrapper
+        q, k, v, i, f = (x.contiguous() for x in (heads(q), heads(k), heads(v), gates(i), gates(f)))
+        h = mlstm_chunkwise(q, k, v, i, f, kernel=kernel, chunk_size=cfg.chunk_size,
                             autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
     # Per-head norm in float32. It also makes the output blind to the scale of the cell's normaliser,
     # which is why the Triton backward may skip that gradient.

@@ -281,7 +281,7 @@ def __call__(self: PickerStep,
         self.graph.replay()
         loss = self.loss.clone()   # the next replay overwrites the graph's output
     else: loss = self._forward_backward(x, y)
-    self.norm = clip_flat_(self.flat, self.max_norm)   # before clipping, on the device []
+    clip_flat_(self.flat, self.max_norm)
     self.optimizer.step()
     return loss
 

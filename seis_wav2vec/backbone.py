@@ -46,8 +46,9 @@ class Backbone(nn.Module):
         return self.unet_cfg.d_model
 
     def compile_blocks(self) -> int:
-        "torch.compile the U-Net's blocks in place, once (on a GPU; 12_xlstm_unet); returns how many."
-        return compile_blocks(self.unet)
+        "torch.compile the encoder and the U-Net's blocks in place, once (on a GPU; 12_xlstm_unet); returns how many."
+        if self.encoder._compiled_call_impl is None: self.encoder.compile(dynamic=False)
+        return compile_blocks(self.unet) + 1
 
     def forward(self,
                 waveforms: Tensor, # [B, C, S], normalised, S a multiple of `frame_hop`

@@ -278,7 +278,7 @@ class BenchmarkStep:
         self.cfg, self.device, self.taken = cfg, device, 0
         seed_everything(cfg.trainer.seed)
         self.model = ContrastiveModel.from_experiment(cfg).to(device)
-        if cfg.trainer.compile and device.type == "cuda": self.model.backbone.compile_blocks()  # as Trainer.__init__
+        if cfg.trainer.compile and device.type == "cuda": self.model.compile_blocks()  # as Trainer.__init__
         self.length = run_length(cfg, cfg.trainer.max_steps)
         self.step_fn = TrainingStep(self.model, cfg, device, 1, self.length.schedule_steps, self.length.warmup_steps)
 

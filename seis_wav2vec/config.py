@@ -322,7 +322,7 @@ class TrainerConfig(Section):
     limit_train_batches: int | None = setting(None, at_least(1))  # training batches per rank per epoch; null: all
     limit_val_batches: int | None = setting(None, at_least(1))  # validation batches per rank; null: the dev split
     cuda_graphs: bool = True  # on a GPU, each step's forward and backward is one replayed CUDA graph (16_train_step)
-    compile: bool = True  # on a GPU, torch.compile the U-Net blocks (12_xlstm_unet `compile_blocks`)
+    compile: bool = True  # on a GPU, torch.compile the encoder, U-Net blocks and objective (14_contrastive `compile_blocks`)
     monitor: str = "val/loss"  # validation metric that selects the `best` checkpoint
     mode: str = setting("min", one_of("min", "max"))  # which direction of `monitor` is better
     seed: int = setting(0, at_least(0))  # initialisation, masks, negatives, dropout and Gumbel noise (data: data.seed)

@@ -280,3 +280,16 @@ def _forward(self: ContrastiveModel,
     return self.objective(hidden, features, mask, generator)
 
 ContrastiveModel.forward = _forward
+
+# %% ../nbs/14_contrastive.ipynb #825a8598
+def _compile_objective(self: ContrastiveModel):
+    "torch.compile the objective in place, once; the generator's draws (Gumbel noise, distractors) stay eager between its pieces."
+    if "objective" not in self.__dict__:  # a compiled objective is an instance attribute over the class's method
+        self.objective = torch.compile(self.objective, dynamic=False)
+
+def _compile_blocks(self: ContrastiveModel) -> int:
+    "torch.compile the backbone (encoder and U-Net blocks) and the objective in place, once (on a GPU); returns the backbone's count."
+    self.compile_objective()
+    return self.backbone.compile_blocks()
+
+ContrastiveModel.compile_objective, ContrastiveModel.compile_blocks = _compile_objective, _compile_blocks

@@ -451,7 +451,7 @@ class Trainer:
         if env.device.type == "cpu" and cfg.trainer.cpu_threads: torch.set_num_threads(cfg.trainer.cpu_threads)
         seed_everything(cfg.trainer.seed)
         self.model = ContrastiveModel.from_experiment(cfg).to(env.device)
-        if cfg.trainer.compile and env.device.type == "cuda": self.model.backbone.compile_blocks()
+        if cfg.trainer.compile and env.device.type == "cuda": self.model.compile_blocks()
         size = 3 * sum(p.numel() * p.element_size() for p in self.model.parameters())  # weights and Adam's two moments
         self.lock = prepare_run_dir(self.run_dir, cfg, resume is not None, env, size)
         self.faults, self.guard = FaultPlan.from_env(env.rank), DivergenceGuard(

@@ -22,10 +22,10 @@ from xlstm.components.init import bias_linspace_init_, small_init_init_, wang_in
 from .config import UNetConfig
 
 # %% auto #0
-__all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'NATIVE_CHUNKWISE_KERNEL', 'GATE_SOFT_CAP', 'kernel_chunk_size',
-           'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal', 'at_least_float32',
-           'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'BidirectionalmLSTMBlock', 'mlstm_stage',
-           'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
+__all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES', 'GATE_SOFT_CAP',
+           'kernel_chunk_size', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal',
+           'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'BidirectionalmLSTMBlock',
+           'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
 
 # %% ../nbs/12_xlstm_unet.ipynb #411e0855
 def kernel_chunk_size(
@@ -88,6 +88,9 @@ def select_kernel(
     return cfg.chunkwise_kernel
 
 # %% ../nbs/12_xlstm_unet.ipynb #3aac3870
+TFLA_KERNEL, TFLA_KEEP_STATES = "chunkwise--triton_xl_chunk", True
+
+
 @torch.compiler.disable  # torch.compile leaves the kernel call as it is (compile_blocks)
 def mlstm_chunkwise(
     q: Tensor,  # queries [B, NH, T, DH]
@@ -109,9 +112,12 @@ def mlstm_chunkwise(
         # outputs; forget gate open (+25) and input gate shut (-25) keep the padded states inert.
         q, k, v = (F.pad(t, (0, 0, 0, pad)) for t in (q, k, v))
         i, f = F.pad(i, (0, pad), value=-25.0), F.pad(f, (0, pad), value=25.0)
+    # TFLA keeps the forward's chunk states for its backward (a float32 DH x DH matrix per chunk and head: at chunk 128
+    # and DH 64, 0.375x the bf16 q, k, v) instead of running its state recurrence a second time
+    keep = {"recompute_states_in_bw": False} if kernel == TFLA_KERNEL and TFLA_KEEP_STATES else {}
     h = get_mlstm_kernel(kernel)(
         q=q, k=k, v=v, i=i, f=f, chunk_size=chunk, eps=eps, return_last_states=False,
-        autocast_kernel_dtype=getattr(torch, autocast_kernel_dtype),
+        autocast_kernel_dtype=getattr(torch, autocast_kernel_dtype), **keep,
     )
     return h[:, :, :T]
 
@@ -228,11 +234,6 @@ def headwise(
 ) -> tuple[Tensor, ...]:  # one [S, B, T, I] per weight
     "Block-diagonal projections: each block of `bs` channels mapped by its own bs x bs matrix, once per weight."
     S, B, T, I = x.shape
-    if x.is_cuda:
-        # one dense product per direction for all weights, zeros off the blocks: tensor cores run its I/bs times
-        # more multiply-adds in a fraction of the time a batched product of bs x bs blocks takes (30_benchmark)
-        dense = torch.cat([block_diagonal(w) for w in ws], dim=1)  # [S, n*I, I]
-        return torch.matmul(x.reshape(S, B * T, I), dense.transpose(1, 2)).reshape(S, B, T, -1).chunk(len(ws), -1)
     xh = x.reshape(S, B * T, -1, self.blocksize)
     return tuple(torch.einsum("snhd,shod->snho", xh, w).reshape(S, B, T, -1) for w in ws)
 
@@ -250,6 +251,41 @@ def gate_preacts(
     g = sum(x.reshape(S, B * T, I) @ w.transpose(1, 2) for x, w in ((q, wq), (k, wk), (v, wv)))
     g = soft_cap(at_least_float32(g) + self.gate_bias[:, None], self.gate_soft_cap)
     return g.reshape(S, B, T, -1).chunk(2, dim=-1)
+
+# %% ../nbs/12_xlstm_unet.ipynb #463f47b4
+@patch
+def folded_projections(
+    self: BidirectionalmLSTMLayer,
+    xc: Tensor,  # convolved inner activations per direction [S, B, T, I]
+    xs: Tensor,  # inner activations per direction [S, B, T, I]
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:  # q, k, v [S, B, T, I]; input, forget pre-activations [S, B, T, NH]
+    "`headwise` and `gate_preacts` as two dense products, with the gates' rows folded into the q/k and v matrices."
+    S, B, T, I = xc.shape
+    G = 2 * self.num_heads
+    aq, ak, av = (block_diagonal(w) for w in (self.q_weight, self.k_weight, self.v_weight))  # [S, I, I] each
+    gq, gk, gv = self.gate_weight.split(I, dim=-1)  # [S, 2NH, I] each
+    # gates = q gq^T + k gk^T + v gv^T with q = xc aq^T, k = xc ak^T, v = xs av^T: 2NH more rows in each product
+    w_c = torch.cat([aq, ak, gq @ aq + gk @ ak], dim=1)  # [S, 2I + 2NH, I]
+    w_s = torch.cat([av, gv @ av], dim=1)  # [S, I + 2NH, I]
+    q, k, g_c = (xc.reshape(S, B * T, I) @ w_c.transpose(1, 2)).split([I, I, G], dim=-1)
+    v, g_s = (xs.reshape(S, B * T, I) @ w_s.transpose(1, 2)).split([I, G], dim=-1)
+    g = soft_cap(at_least_float32(g_c) + g_s + self.gate_bias[:, None], self.gate_soft_cap)  # [S, B*T, 2NH]
+    q, k, v = (t.reshape(S, B, T, I) for t in (q, k, v))
+    return q, k, v, *g.reshape(S, B, T, G).chunk(2, dim=-1)
+
+
+@patch
+def projections(
+    self: BidirectionalmLSTMLayer,
+    xc: Tensor,  # convolved inner activations per direction [S, B, T, I]
+    xs: Tensor,  # inner activations per direction [S, B, T, I]
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:  # q, k, v [S, B, T, I]; input, forget pre-activations [S, B, T, NH]
+    "Queries and keys from `xc`, values from `xs`, gates from all three: block products on a CPU, folded on a GPU."
+    if xc.is_cuda:
+        return self.folded_projections(xc, xs)
+    q, k = self.headwise(xc, self.q_weight, self.k_weight)
+    (v,) = self.headwise(xs, self.v_weight)
+    return q, k, v, *self.gate_preacts(q, k, v)
 
 # %% ../nbs/12_xlstm_unet.ipynb #e3e1e480
 def mlstm_parallel(
@@ -312,9 +348,7 @@ def forward(
     x_inner, z = self.proj_up(x).chunk(2, dim=-1)  # [B, T, I] each
     xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1
     xc = F.silu(self.causal_conv(xs))
-    q, k = self.headwise(xc, self.q_weight, self.k_weight)
-    (v,) = self.headwise(xs, self.v_weight)
-    i, f = self.gate_preacts(q, k, v)
+    q, k, v, i, f = self.projections(xc, xs)
     h = self.cell(q, k, v, i, f) + self.skip[:, None, None, :] * xc  # [S, B, T, I]
     h = h[0] + h[1].flip(1) if self.num_directions == 2 else h[0]
     return self.proj_down(h * F.silu(z))

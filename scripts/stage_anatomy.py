@@ -3,15 +3,22 @@
 one CUDA graph: median ms per replay, kernels per replay and the top kernels, for each way of compiling it (blocks: as
 the trainer; stage: the stage as one compiled module) and batch size. One JSON line per measurement, on a GPU:
 
-    python3 scripts/stage_anatomy.py --out $OUT/stages.jsonl [--variants blocks stage] [--batches 64 128]
+    python3 scripts/stage_anatomy.py --out $OUT/stages.jsonl [--variants blocks stage] [--batches 64 128] \
+        [--top 40] [--inductor aggressive_fusion=True] [--parallel-kernel parallel--triton_limit_headdim] \
+        [model.unet.chunk_size=64 ...]
+
+`--inductor key=value` sets a `torch._inductor.config` attribute for the run; trailing `key.sub=value` override the
+experiment config (configs/xlstm_unet_seisbench.yaml). Each row names both.
 """
 import argparse, json, time
 from pathlib import Path
 
 import torch
+import torch._inductor.config
 from torch.profiler import ProfilerActivity, profile
 
 from seis_wav2vec.config import load_config
+from seis_wav2vec import unet
 from seis_wav2vec.unet import compile_blocks, mlstm_stage
 
 
@@ -38,13 +45,13 @@ def time_graph(g, n=30):
     return ms[n // 2]
 
 
-def kernels(g, n=3):
+def kernels(g, n=3, top=10):
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         for _ in range(n): g.replay()
         torch.cuda.synchronize()
     rows = [(e.key, e.count / n, e.device_time_total / n / 1e3) for e in prof.key_averages() if e.device_time_total > 0]
     rows.sort(key=lambda r: -r[2])
-    return sum(r[1] for r in rows), sum(r[2] for r in rows), [(k[:90], c, round(ms, 3)) for k, c, ms in rows[:10]]
+    return sum(r[1] for r in rows), sum(r[2] for r in rows), [(k[:90], c, round(ms, 3)) for k, c, ms in rows[:top]]
 
 
 def build(cfg, level, variant):
@@ -62,8 +69,16 @@ def main():
     p.add_argument("--variants", nargs="*", default=["blocks", "stage"], choices=["blocks", "stage", "stage_autotune"])
     p.add_argument("--batches", nargs="*", type=int, default=[64])
     p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
+    p.add_argument("--parallel-kernel", help="unet.PARALLEL_KERNEL: a parallel kernel of mlstm_kernels, short levels")
+    p.add_argument("--top", type=int, default=10, help="kernels listed per row, largest first")
+    p.add_argument("--inductor", nargs="*", default=[], metavar="key=value", help="torch._inductor.config settings")
+    p.add_argument("overrides", nargs="*", metavar="key.sub=value", help="experiment config overrides")
     args = p.parse_args()
-    cfg = load_config("configs/xlstm_unet_seisbench.yaml")
+    cfg = load_config("configs/xlstm_unet_seisbench.yaml", args.overrides)
+    unet.PARALLEL_KERNEL = args.parallel_kernel
+    for kv in args.inductor:
+        key, value = kv.split("=", 1)
+        setattr(torch._inductor.config, key, eval(value))
     out = open(args.out, "a")
     torch._dynamo.config.cache_size_limit = 64
     for variant in args.variants:
@@ -80,13 +95,17 @@ def main():
                 try:
                     g = graphed(fn)
                     ms = time_graph(g)
-                    count, dev_ms, top = kernels(g)
-                    row = dict(variant=variant, level=level, T=T, D=D, batch=batch, ms=round(ms, 3),
+                    count, dev_ms, top = kernels(g, top=args.top)
+                    row = dict(variant=variant, parallel_kernel=args.parallel_kernel, overrides=args.overrides,
+                               inductor=args.inductor, level=level, T=T, D=D,
+                               batch=batch, ms=round(ms, 3),
                                samples_per_s=round(batch / ms * 1e3), kernels=count, device_ms=round(dev_ms, 3),
                                build_s=round(time.perf_counter() - t0, 1), peak_GiB=round(torch.cuda.max_memory_allocated() / 2**30, 2),
                                top=top)
                 except Exception as e:  # record and go on
-                    row = dict(variant=variant, level=level, batch=batch, error=f"{type(e).__name__}: {str(e)[:500]}")
+                    row = dict(variant=variant, parallel_kernel=args.parallel_kernel, overrides=args.overrides,
+                               inductor=args.inductor, level=level, batch=batch,
+                               error=f"{type(e).__name__}: {str(e)[:500]}")
                 print(json.dumps({k: v for k, v in row.items() if k != "top"}), flush=True)
                 out.write(json.dumps(row) + "\n"); out.flush()
                 del stage, x

@@ -41,12 +41,12 @@ from .train import derive_seed, run_length, seed_everything
 from .unet import kernel_chunk_size
 
 # %% auto #0
-__all__ = ['GiB', 'QUICK_OVERRIDES', 'STEP_FORMS', 'PROFILED_FUNCTIONS', 'NO_BACKWARD_RANGE', 'REFERENCE_SIZES',
-           'REFERENCE_BATCH', 'FINETUNE_FORMS', 'DEFAULTS', 'FlopRow', 'matmul_flops', 'encoder_flops',
-           'mlstm_cell_flops', 'mlstm_block_flops', 'unet_flops', 'model_flops', 'mfu', 'synchronize', 'median_step_ms',
-           'matmul_rate', 'waveform_batches', 'peak_memory_gib', 'reset_peak', 'default_config_path',
-           'benchmark_config', 'BenchmarkStep', 'time_step', 'component_modules', 'profiler_ranges', 'profile_rows',
-           'profile_components', 'loss_curves', 'reference_config', 'reference_step', 'time_reference',
+__all__ = ['GiB', 'QUICK_OVERRIDES', 'STEP_FORMS', 'PROFILED_FUNCTIONS', 'NO_BACKWARD_RANGE', 'PROFILE_LISTS', 'KERNEL_CLASSES',
+           'REFERENCE_SIZES', 'REFERENCE_BATCH', 'FINETUNE_FORMS', 'DEFAULTS', 'FlopRow', 'matmul_flops',
+           'encoder_flops', 'mlstm_cell_flops', 'mlstm_block_flops', 'unet_flops', 'model_flops', 'mfu', 'synchronize',
+           'median_step_ms', 'matmul_rate', 'waveform_batches', 'peak_memory_gib', 'reset_peak', 'default_config_path',
+           'benchmark_config', 'BenchmarkStep', 'time_step', 'component_modules', 'profiler_ranges', 'kernel_class',
+           'profile_rows', 'profile_components', 'loss_curves', 'reference_config', 'reference_step', 'time_reference',
            'benchmark_dataset', 'time_data', 'picker_step', 'time_finetune', 'versions', 'markdown', 'benchmark_parts',
            'run_benchmark', 'parse_args', 'main']
 
@@ -404,25 +404,49 @@ def profiler_ranges(
         for name, fn in originals.items(): setattr(contrastive, name, fn)
 
 # %% ../nbs/30_benchmark.ipynb #5343e494
+PROFILE_LISTS = ("kernel classes", "top kernels", "kernels")  # keys of `profile_rows` that are not ranges
+KERNEL_CLASSES = (  # (class, name fragments), first match wins; names as torch.profiler reports them
+    ("mLSTM (TFLA) kernels", ("mlstm_",)),
+    ("matrix products", ("gemm", "nvjet", "cutlass", "xmma", "cublas", "sm90_", "sm80_")),
+    ("optimizer", ("adam", "multi_tensor")),
+    ("fused by inductor (Triton)", ("triton_",)),
+    ("torch elementwise, copies and reductions", ("at::native", "memcpy", "memset")),
+)
+
+def kernel_class(
+    name: str,  # a device kernel's name
+) -> str:  # one of `KERNEL_CLASSES`' classes, or "other"
+    "The class of a device kernel by its name: what kind of work the time in a profile goes to."
+    low = name.lower()
+    return next((c for c, frags in KERNEL_CLASSES if any(f in low for f in frags)), "other")
+
 def profile_rows(
     events,  # `prof.key_averages()` of a profile
     labels: list[str],  # the ranges to report
     steps: int,  # profiled steps (figures are per step)
-) -> dict:  # per label: calls, CPU ms and device ms per step; all device kernels; the top 25 kernels
-    "Per-range CPU and device time per step, the device kernels' total and the largest kernels."
+    keep: int = 200,  # kernels listed, largest first
+) -> dict:  # per label: calls, CPU ms and device ms per step; all device kernels; per class; the top 25; `keep` kernels
+    "Per-range CPU and device time per step, the device kernels' total, per class, and the largest kernels."
     rows = {}
+    per = lambda e: {"calls_per_step": e.count / steps, "device_ms_per_step": e.self_device_time_total / 1e3 / steps}
     for e in events:
         if e.key not in labels: continue
         rows[e.key] = {"calls_per_step": e.count / steps, "cpu_ms_per_step": e.cpu_time_total / 1e3 / steps,
                        "device_ms_per_step": e.device_time_total / 1e3 / steps}
-    kernels = [e for e in events if e.device_type == torch.autograd.DeviceType.CUDA]
+    kernels = sorted((e for e in events if e.device_type == torch.autograd.DeviceType.CUDA),
+                     key=lambda e: -e.self_device_time_total)
     rows["all device kernels"] = {"calls_per_step": sum(e.count for e in kernels) / steps, "cpu_ms_per_step": 0.0,
                                   "device_ms_per_step": sum(e.self_device_time_total for e in kernels) / 1e3 / steps}
-    top = sorted(kernels, key=lambda e: -e.self_device_time_total)[:25]
-    rows["top kernels"] = [{"kernel": e.key[:120], "calls_per_step": e.count / steps,
-                            "device_ms_per_step": e.self_device_time_total / 1e3 / steps} for e in top]
+    classes = {}
+    for e in kernels:
+        c = classes.setdefault(kernel_class(e.key), {"calls_per_step": 0.0, "device_ms_per_step": 0.0})
+        for k, v in per(e).items(): c[k] += v
+    rows["kernel classes"] = dict(sorted(classes.items(), key=lambda kv: -kv[1]["device_ms_per_step"]))
+    rows["top kernels"] = [{"kernel": e.key[:120], **per(e)} for e in kernels[:25]]
+    rows["kernels"] = [{"kernel": e.key[:200], "class": kernel_class(e.key), **per(e)} for e in kernels[:keep]]
     return rows
 
+# %% ../nbs/30_benchmark.ipynb #114b7c68
 def profile_components(
     step: Callable[[], object],  # one optimizer step per call
     bench: BenchmarkStep,  # the step's model and optimizer (for the ranges)
@@ -711,12 +735,14 @@ def _finetune_markdown(report: dict) -> list[str]:
 # %% ../nbs/30_benchmark.ipynb #4dc98d3b
 def _profile_markdown(run: dict) -> list[str]:
     lines = ["", f"Profile of {run['name']}:", "", "| range (per step) | calls | CPU ms | device ms |", "|---|---|---|---|"]
-    ranges = {k: r for k, r in run["profile"].items() if k != "top kernels"}
+    ranges = {k: r for k, r in run["profile"].items() if k not in PROFILE_LISTS}
     lines += [f"| {k} | {r['calls_per_step']:.0f} | {r['cpu_ms_per_step']:.2f} | {r['device_ms_per_step']:.2f} |"
               for k, r in sorted(ranges.items(), key=lambda kv: (-kv[1]["device_ms_per_step"], -kv[1]["cpu_ms_per_step"]))]
-    lines += ["", "| kernel | calls per step | device ms per step |", "|---|---|---|"]
-    return lines + [f"| `{r['kernel']}` | {r['calls_per_step']:.0f} | {r['device_ms_per_step']:.2f} |"
-                    for r in run["profile"].get("top kernels", [])]
+    classes, top = run["profile"].get("kernel classes", {}), run["profile"].get("top kernels", [])  # none on a CPU
+    if classes: lines += ["", "| kernel class | calls per step | device ms per step |", "|---|---|---|"]
+    lines += [f"| {c} | {r['calls_per_step']:.0f} | {r['device_ms_per_step']:.2f} |" for c, r in classes.items()]
+    if top: lines += ["", "| kernel | calls per step | device ms per step |", "|---|---|---|"]
+    return lines + [f"| `{r['kernel']}` | {r['calls_per_step']:.0f} | {r['device_ms_per_step']:.2f} |" for r in top]
 
 def markdown(report: dict) -> str:
     "The report as markdown: the step table, the speed-up over the reference, profiles, loss curves, data side."

@@ -23,9 +23,10 @@ from .config import UNetConfig
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES', 'GATE_SOFT_CAP',
-           'kernel_chunk_size', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal',
-           'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'BidirectionalmLSTMBlock',
-           'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
+           'PARALLEL_KERNEL', 'kernel_chunk_size', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise',
+           'block_diagonal', 'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel',
+           'mlstm_parallel_kernel', 'BidirectionalmLSTMBlock', 'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet',
+           'compile_blocks']
 
 # %% ../nbs/12_xlstm_unet.ipynb #411e0855
 def kernel_chunk_size(
@@ -310,6 +311,30 @@ def mlstm_parallel(
     n = torch.maximum(c.sum(-1, keepdim=True).abs(), torch.exp(-m))  # [B, NH, T, 1]
     return (c / (n + eps)).to(v.dtype) @ v
 
+# %% ../nbs/12_xlstm_unet.ipynb #9d2e4809
+# the short levels on a GPU: None runs `mlstm_parallel` compiled into the blocks; or the name of a parallel kernel of
+# `mlstm_kernels` (`mlstm_parallel_kernel`)
+PARALLEL_KERNEL = None
+
+
+@torch.compiler.disable  # torch.compile leaves the kernel call as it is (compile_blocks)
+def mlstm_parallel_kernel(
+    q: Tensor,  # queries [B, NH, T, DH]
+    k: Tensor,  # keys [B, NH, T, DH]
+    v: Tensor,  # values [B, NH, T, DH]
+    i: Tensor,  # input-gate pre-activations [B, NH, T]
+    f: Tensor,  # forget-gate pre-activations [B, NH, T]
+    kernel: str = "parallel--triton_limit_headdim",  # a parallel kernel name from `mlstm_kernels`
+    autocast_kernel_dtype: str = "bfloat16",  # dtype of q, k and v in the kernel
+    eps: float = 1e-6,  # floor added to the normaliser
+) -> Tensor:  # hidden states [B, NH, T, DH], before the per-head norm
+    "The parallel form through a fused `mlstm_kernels` kernel: q, k, v in the kernel's dtype, the gates in float32."
+    dtype = getattr(torch, autocast_kernel_dtype)
+    with torch.autocast(q.device.type, enabled=False):  # autocast would round the gates to the kernel's dtype as well
+        return get_mlstm_kernel(kernel)(q=q.to(dtype), k=k.to(dtype), v=v.to(dtype), i=at_least_float32(i),
+                                        f=at_least_float32(f), eps=eps, autocast_kernel_dtype=dtype)
+
+
 # %% ../nbs/12_xlstm_unet.ipynb #6570508d
 @patch
 def cell(
@@ -326,13 +351,15 @@ def cell(
     heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=NH)
     gates = lambda g: rearrange(g, "s b t nh -> (s b) nh t")
     cfg, kernel = self.cfg, select_kernel(self.cfg, q.device)
-    if T <= cfg.parallel_max_frames and kernel != NATIVE_CHUNKWISE_KERNEL:  # a short level on a GPU: one product
+    short = T <= cfg.parallel_max_frames and kernel != NATIVE_CHUNKWISE_KERNEL  # a short level on a GPU: one product
+    if short and PARALLEL_KERNEL is None:  # the parallel form, compiled into the block
         h = mlstm_parallel(heads(q), heads(k), heads(v), gates(i), gates(f), eps=self.eps)
     else:
         # contiguous here, where the compiled block writes them in that layout, not in the kernel's eager wrapper
         q, k, v, i, f = (x.contiguous() for x in (heads(q), heads(k), heads(v), gates(i), gates(f)))
-        h = mlstm_chunkwise(q, k, v, i, f, kernel=kernel, chunk_size=cfg.chunk_size,
-                            autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
+        h = (mlstm_parallel_kernel(q, k, v, i, f, PARALLEL_KERNEL, cfg.autocast_kernel_dtype, eps=self.eps) if short
+             else mlstm_chunkwise(q, k, v, i, f, kernel=kernel, chunk_size=cfg.chunk_size,
+                                  autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps))
     # Per-head norm in float32. It also makes the output blind to the scale of the cell's normaliser,
     # which is why the Triton backward may skip that gradient.
     h = rearrange(F.layer_norm(at_least_float32(h), (DH,), eps=1e-5), "(s b) nh t dh -> s b nh t dh", s=S)

@@ -3,8 +3,8 @@
 # compiled `mlstm_parallel`, on one GPU; everything lands in $OUT:
 #   nb12.log: 12_xlstm_unet's cells up to the kernel's agreement test (run_notebook_cells.py --flags cuda);
 #   stages.jsonl: one stage per short level, forward and backward as one CUDA graph, with each form;
-#   bench/: the trainer's compiled, graphed step with the kernel (seis_wav2vec.benchmark, --skip ours reference data
-#   finetune loss).
+#   bench_compiled/, bench_kernel/: the trainer's compiled, graphed step with each form, one after the other in this
+#   call (seis_wav2vec.benchmark --skip ours reference data finetune loss), about 6 minutes in all.
 #   KERNEL=parallel--triton_limit_headdim bash scripts/gpu_parallel_kernel.sh
 set -uo pipefail
 OUT=${OUT:-runs/gpu_parallel_kernel}
@@ -17,10 +17,13 @@ echo "12_xlstm_unet to the kernel test: rc=$?"; grep -A1 "^cell" "$OUT/nb12.log"
 S="python3 scripts/stage_anatomy.py --out $OUT/stages.jsonl --variants blocks --top 40 --levels 1 2"
 $S 2>&1 | grep '^{' | cut -c1-260
 $S --parallel-kernel "$KERNEL" 2>&1 | grep '^{' | cut -c1-260
-python3 - "$KERNEL" --out "$OUT/bench" --skip ours reference data finetune loss > "$OUT/bench.log" 2>&1 <<'PY'
+for form in compiled kernel; do
+  python3 - "$([ $form = kernel ] && echo "$KERNEL")" --out "$OUT/bench_$form" --skip ours reference data finetune loss \
+    > "$OUT/bench_$form.log" 2>&1 <<'PY'
 import sys
 from seis_wav2vec import benchmark, unet
-unet.PARALLEL_KERNEL = sys.argv.pop(1)
+unet.PARALLEL_KERNEL = sys.argv.pop(1) or None
 benchmark.main()
 PY
-grep -A3 "^| step" "$OUT/bench/benchmark.md"; grep -A8 "^| kernel class" "$OUT/bench/benchmark.md" | head -9
+  echo "$form:"; grep -A3 "^| step" "$OUT/bench_$form/benchmark.md" | tail -1; grep -A8 "^| kernel class" "$OUT/bench_$form/benchmark.md"
+done

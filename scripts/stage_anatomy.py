@@ -10,7 +10,7 @@ the trainer; stage: the stage as one compiled module) and batch size. One JSON l
 `--inductor key=value` sets a `torch._inductor.config` attribute for the run; trailing `key.sub=value` override the
 experiment config (configs/xlstm_unet_seisbench.yaml). Each row names both.
 """
-import argparse, json, time
+import argparse, ast, json, time
 from pathlib import Path
 
 import torch
@@ -78,7 +78,7 @@ def main():
     unet.PARALLEL_KERNEL = args.parallel_kernel
     for kv in args.inductor:
         key, value = kv.split("=", 1)
-        setattr(torch._inductor.config, key, eval(value))
+        setattr(torch._inductor.config, key, ast.literal_eval(value))
     out = open(args.out, "a")
     torch._dynamo.config.cache_size_limit = 64
     for variant in args.variants:

@@ -4,8 +4,8 @@ one CUDA graph: median ms per replay, kernels per replay and the top kernels, fo
 the trainer; stage: the stage as one compiled module) and batch size. One JSON line per measurement, on a GPU:
 
     python3 scripts/stage_anatomy.py --out $OUT/stages.jsonl [--variants blocks stage] [--batches 64 128] \
-        [--top 40] [--inductor aggressive_fusion=True] [--parallel-kernel parallel--triton_limit_headdim] \
-        [model.unet.chunk_size=64 ...]
+        [--top 40] [--dtype bfloat16] [--inductor aggressive_fusion=True] \
+        [--parallel-kernel parallel--triton_limit_headdim] [model.unet.chunk_size=64 ...]
 
 `--inductor key=value` sets a `torch._inductor.config` attribute for the run; trailing `key.sub=value` override the
 experiment config (configs/xlstm_unet_seisbench.yaml). Each row names both.
@@ -59,7 +59,8 @@ def build(cfg, level, variant):
     stage = mlstm_stage(D, cfg.model.unet).cuda().train()
     if variant == "blocks": compile_blocks(stage)  # as the trainer does
     else:  # the whole stage as one compiled module (a graph break at each TFLA call of the 1,024-frame level)
-        stage = torch.compile(stage, dynamic=False, mode="max-autotune-no-cudagraphs" if variant == "stage_autotune" else None)
+        mode = "max-autotune-no-cudagraphs" if variant == "stage_autotune" else None
+        stage = torch.compile(stage, dynamic=False, mode=mode)
     return stage, T, D
 
 
@@ -70,6 +71,9 @@ def main():
     p.add_argument("--batches", nargs="*", type=int, default=[64])
     p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
     p.add_argument("--parallel-kernel", help="unet.PARALLEL_KERNEL: a parallel kernel of mlstm_kernels, short levels")
+    p.add_argument("--dtype", choices=["autocast", "bfloat16"], default="autocast",
+                   help="autocast: float32 weights under bf16 autocast, as the trainer; bfloat16: weights and "
+                        "activations in bf16 without autocast (the float32 norms and residual stream in bf16)")
     p.add_argument("--top", type=int, default=10, help="kernels listed per row, largest first")
     p.add_argument("--inductor", nargs="*", default=[], metavar="key=value", help="torch._inductor.config settings")
     p.add_argument("overrides", nargs="*", metavar="key.sub=value", help="experiment config overrides")
@@ -87,9 +91,11 @@ def main():
                 t0 = time.perf_counter()
                 torch.manual_seed(0)
                 stage, T, D = build(cfg, level, variant)
-                x = torch.randn(batch, T, D, device="cuda", requires_grad=True)
+                dtype = torch.bfloat16 if args.dtype == "bfloat16" else torch.float32
+                x = torch.randn(batch, T, D, device="cuda", dtype=dtype, requires_grad=True)
+                stage.to(dtype)
                 def fn():
-                    with torch.autocast("cuda", torch.bfloat16, cache_enabled=False):
+                    with torch.autocast("cuda", torch.bfloat16, cache_enabled=False, enabled=args.dtype == "autocast"):
                         y = stage(x)
                     y.float().square().mean().backward()
                 try:
@@ -97,10 +103,11 @@ def main():
                     ms = time_graph(g)
                     count, dev_ms, top = kernels(g, top=args.top)
                     row = dict(variant=variant, parallel_kernel=args.parallel_kernel, overrides=args.overrides,
-                               inductor=args.inductor, level=level, T=T, D=D,
+                               inductor=args.inductor, dtype=args.dtype, level=level, T=T, D=D,
                                batch=batch, ms=round(ms, 3),
                                samples_per_s=round(batch / ms * 1e3), kernels=count, device_ms=round(dev_ms, 3),
-                               build_s=round(time.perf_counter() - t0, 1), peak_GiB=round(torch.cuda.max_memory_allocated() / 2**30, 2),
+                               build_s=round(time.perf_counter() - t0, 1),
+                               peak_GiB=round(torch.cuda.max_memory_allocated() / 2**30, 2),
                                top=top)
                 except Exception as e:  # record and go on
                     row = dict(variant=variant, parallel_kernel=args.parallel_kernel, overrides=args.overrides,

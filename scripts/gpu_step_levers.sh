@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The trainer's compiled, graphed step (seis_wav2vec.benchmark --skip ours reference data finetune) with each of
+# several code variants, one after the other in one call on one GPU, so that the figures compare on one machine.
+# A variant is NAME:KERNEL:PATCH: KERNEL sets unet.PARALLEL_KERNEL for the short U-Net levels (empty: the compiled
+# parallel form), PATCH is a diff applied to the working tree for that variant and reverted after it (empty: none).
+# Each variant takes about 1.5 minutes; everything lands in $OUT.
+#   VARIANTS="base:: kernel:parallel--triton_limit_headdim:" bash scripts/gpu_step_levers.sh
+set -uo pipefail
+OUT=${OUT:-runs/gpu_step_levers}
+VARIANTS=${VARIANTS:-base::}
+mkdir -p "$OUT"
+source scripts/gpu_env.sh
+gpu_machine > "$OUT/machine.txt"
+for v in $VARIANTS; do
+  IFS=: read -r name kernel patch <<< "$v"
+  if [ -n "$patch" ]; then git apply "$patch" || { echo "$name: $patch does not apply"; continue; }; fi
+  timeout "${LIMIT_S:-200}" python3 - "$kernel" --out "$OUT/$name" --skip ours reference data finetune \
+    > "$OUT/$name.log" 2>&1 <<'PY'
+import sys
+from seis_wav2vec import benchmark, unet
+unet.PARALLEL_KERNEL = sys.argv.pop(1) or None
+benchmark.main()
+PY
+  echo "$name (rc $?):"; grep -A3 "^| step" "$OUT/$name/benchmark.md" | tail -1
+  grep -A8 "^| kernel class" "$OUT/$name/benchmark.md"; grep -A1 "^Fixed-seed" "$OUT/$name/benchmark.md"
+  if [ -n "$patch" ]; then git apply -R "$patch"; fi
+done

@@ -2,7 +2,9 @@
 # The trainer's compiled, graphed step (seis_wav2vec.benchmark --skip ours reference data finetune) with each of
 # several code variants, one after the other in one call on one GPU, so that the figures compare on one machine.
 # A variant is NAME:KERNEL:PATCH: KERNEL sets unet.PARALLEL_KERNEL for the short U-Net levels (empty: the compiled
-# parallel form), PATCH is a diff applied to the working tree for that variant and reverted after it (empty: none).
+# parallel form), or, where it holds a "=", seis_wav2vec.unet settings in the form of scripts/stage_anatomy.py --set,
+# joined by commas (PROJECTIONS=pointwise,TFLA_LAUNCH.num_stages_intra=2); PATCH is a diff applied to the working tree
+# for that variant and reverted after it (empty: none).
 # Each variant takes about 1.5 minutes; everything lands in $OUT.
 #   VARIANTS="base:: kernel:parallel--triton_limit_headdim:" bash scripts/gpu_step_levers.sh
 set -uo pipefail
@@ -17,8 +19,13 @@ for v in $VARIANTS; do
   timeout "${LIMIT_S:-200}" python3 - "$kernel" --out "$OUT/$name" --skip ours reference data finetune \
     > "$OUT/$name.log" 2>&1 <<'PY'
 import sys
+sys.path.insert(0, "scripts")
 from seis_wav2vec import benchmark, unet
-unet.PARALLEL_KERNEL = sys.argv.pop(1) or None
+from stage_anatomy import apply_settings
+spec = sys.argv.pop(1)
+if "=" in spec: apply_settings(spec.split(","))
+else: unet.PARALLEL_KERNEL = spec or None
+print("seis_wav2vec.unet settings:", {k: getattr(unet, k) for k in ("PARALLEL_KERNEL", "PROJECTIONS", "TFLA_LAUNCH")})
 benchmark.main()
 PY
   echo "$name (rc $?):"; grep -A3 "^| step" "$OUT/$name/benchmark.md" | tail -1

@@ -5,12 +5,14 @@ the trainer; stage: the stage as one compiled module) and batch size. One JSON l
 
     python3 scripts/stage_anatomy.py --out $OUT/stages.jsonl [--variants blocks stage] [--batches 64 128] \
         [--top 40] [--dtype bfloat16] [--inductor aggressive_fusion=True] \
-        [--parallel-kernel parallel--triton_limit_headdim] [model.unet.chunk_size=64 ...]
+        [--parallel-kernel parallel--triton_limit_headdim] [--set TFLA_LAUNCH.num_stages_intra=2] \
+        [model.unet.chunk_size=64 ...]
 
-`--inductor key=value` sets a `torch._inductor.config` attribute for the run; trailing `key.sub=value` override the
-experiment config (configs/xlstm_unet_seisbench.yaml). Each row names both.
+`--inductor key=value` sets a `torch._inductor.config` attribute for the run; `--set NAME=value` a setting of
+`seis_wav2vec.unet` (`NAME.key=value`: one item of a dict setting such as TFLA_LAUNCH); trailing `key.sub=value`
+override the experiment config (configs/xlstm_unet_seisbench.yaml). Each row names them.
 """
-import argparse, ast, json, time
+import argparse, ast, json, os, time
 from pathlib import Path
 
 import torch
@@ -54,6 +56,24 @@ def kernels(g, n=3, top=10):
     return sum(r[1] for r in rows), sum(r[2] for r in rows), [(k[:90], c, round(ms, 3)) for k, c, ms in rows[:top]]
 
 
+def literal(value):
+    "A Python literal, or the text itself."
+    try: return ast.literal_eval(value)
+    except (ValueError, SyntaxError): return value
+
+
+def apply_settings(specs):
+    "Set `seis_wav2vec.unet` module settings from `NAME=value` or `NAME.key=value` (an item of a dict setting)."
+    for spec in specs:
+        name, value = spec.split("=", 1)
+        if "." in name:
+            name, key = name.split(".", 1)
+            getattr(unet, name)[key] = literal(value)
+        else:
+            if not hasattr(unet, name): raise SystemExit(f"--set {spec}: seis_wav2vec.unet has no setting {name}")
+            setattr(unet, name, literal(value))
+
+
 def build(cfg, level, variant):
     T, D = cfg.model.unet.levels(cfg.data.sample_len // 4)[level], cfg.model.unet.widths()[level]
     stage = mlstm_stage(D, cfg.model.unet).cuda().train()
@@ -74,12 +94,14 @@ def main():
     p.add_argument("--dtype", choices=["autocast", "bfloat16"], default="autocast",
                    help="autocast: float32 weights under bf16 autocast, as the trainer; bfloat16: weights and "
                         "activations in bf16 without autocast (the float32 norms and residual stream in bf16)")
+    p.add_argument("--set", nargs="*", default=[], metavar="NAME=value", help="seis_wav2vec.unet settings")
     p.add_argument("--top", type=int, default=10, help="kernels listed per row, largest first")
     p.add_argument("--inductor", nargs="*", default=[], metavar="key=value", help="torch._inductor.config settings")
     p.add_argument("overrides", nargs="*", metavar="key.sub=value", help="experiment config overrides")
     args = p.parse_args()
     cfg = load_config("configs/xlstm_unet_seisbench.yaml", args.overrides)
     unet.PARALLEL_KERNEL = args.parallel_kernel
+    apply_settings(args.set)
     for kv in args.inductor:
         key, value = kv.split("=", 1)
         setattr(torch._inductor.config, key, ast.literal_eval(value))
@@ -102,15 +124,18 @@ def main():
                     g = graphed(fn)
                     ms = time_graph(g)
                     count, dev_ms, top = kernels(g, top=args.top)
-                    row = dict(variant=variant, parallel_kernel=args.parallel_kernel, overrides=args.overrides,
+                    row = dict(variant=variant, parallel_kernel=args.parallel_kernel, set=args.set,
+                               overrides=args.overrides,
                                inductor=args.inductor, dtype=args.dtype, level=level, T=T, D=D,
+                               DISABLE_LLVM_OPT=os.environ.get("DISABLE_LLVM_OPT"),
                                batch=batch, ms=round(ms, 3),
                                samples_per_s=round(batch / ms * 1e3), kernels=count, device_ms=round(dev_ms, 3),
                                build_s=round(time.perf_counter() - t0, 1),
                                peak_GiB=round(torch.cuda.max_memory_allocated() / 2**30, 2),
                                top=top)
                 except Exception as e:  # record and go on
-                    row = dict(variant=variant, parallel_kernel=args.parallel_kernel, overrides=args.overrides,
+                    row = dict(variant=variant, parallel_kernel=args.parallel_kernel, set=args.set,
+                               overrides=args.overrides,
                                inductor=args.inductor, level=level, batch=batch,
                                error=f"{type(e).__name__}: {str(e)[:500]}")
                 print(json.dumps({k: v for k, v in row.items() if k != "top"}), flush=True)

@@ -4,7 +4,6 @@
 
 # %% ../nbs/12_xlstm_unet.ipynb #f2e50cc3
 from __future__ import annotations
-import functools
 import importlib.metadata
 import math
 import os
@@ -22,11 +21,11 @@ from xlstm.components.init import bias_linspace_init_, small_init_init_, wang_in
 from .config import UNetConfig
 
 # %% auto #0
-__all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES', 'GATE_SOFT_CAP',
-           'PARALLEL_KERNEL', 'kernel_chunk_size', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise',
-           'block_diagonal', 'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel',
-           'mlstm_parallel_kernel', 'BidirectionalmLSTMBlock', 'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet',
-           'compile_blocks']
+__all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
+           'TFLA_LAUNCH', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'kernel_chunk_size', 'installed_version',
+           'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal', 'at_least_float32',
+           'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'mlstm_parallel_kernel', 'BidirectionalmLSTMBlock',
+           'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
 
 # %% ../nbs/12_xlstm_unet.ipynb #411e0855
 def kernel_chunk_size(
@@ -45,15 +44,27 @@ def kernel_chunk_size(
 TRITON_16BIT_ABORT_VERSIONS = ("3.6.",)
 
 
-@functools.cache  # once per dtype and process: it sits on the path of every layer call
+def installed_version(
+    package: str,  # distribution name
+) -> str | None:  # its version, or None where it is not installed
+    "Version of an installed package."
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+TRITON_VERSION = installed_version("triton")  # read once: the check below sits on the path of every layer call
+
+
 def avoid_kernel_compile_abort(
     autocast_kernel_dtype: str,  # dtype the Triton kernel is compiled for under autocast
 ) -> bool:  # True when DISABLE_LLVM_OPT was set here
     "Set DISABLE_LLVM_OPT=1 (with a warning) before Triton compiles 16-bit TFLA kernels with a Triton known to abort on them."
     if autocast_kernel_dtype == "float32" or "DISABLE_LLVM_OPT" in os.environ:
         return False  # a value the user chose is left alone
-    version = importlib.metadata.version("triton")
-    if not version.startswith(TRITON_16BIT_ABORT_VERSIONS):
+    version = TRITON_VERSION
+    if version is None or not version.startswith(TRITON_16BIT_ABORT_VERSIONS):
         return False
     # Triton reads the variable with getenv when it compiles, so setting it now still applies to this process.
     os.environ["DISABLE_LLVM_OPT"] = "1"
@@ -90,6 +101,7 @@ def select_kernel(
 
 # %% ../nbs/12_xlstm_unet.ipynb #3aac3870
 TFLA_KERNEL, TFLA_KEEP_STATES = "chunkwise--triton_xl_chunk", True
+TFLA_LAUNCH = {}  # launch settings passed to the TFLA kernel (block sizes, warps, stages); {}: the library's defaults
 
 
 @torch.compiler.disable  # torch.compile leaves the kernel call as it is (compile_blocks)
@@ -116,6 +128,7 @@ def mlstm_chunkwise(
     # TFLA keeps the forward's chunk states for its backward (a float32 DH x DH matrix per chunk and head: at chunk 128
     # and DH 64, 0.375x the bf16 q, k, v) instead of running its state recurrence a second time
     keep = {"recompute_states_in_bw": False} if kernel == TFLA_KERNEL and TFLA_KEEP_STATES else {}
+    if kernel == TFLA_KERNEL: keep.update(TFLA_LAUNCH)
     h = get_mlstm_kernel(kernel)(
         q=q, k=k, v=v, i=i, f=f, chunk_size=chunk, eps=eps, return_last_states=False,
         autocast_kernel_dtype=getattr(torch, autocast_kernel_dtype), **keep,
@@ -510,6 +523,10 @@ def compile_blocks(
     # one compiled graph per level shape, train/eval and grad mode: more than torch's default of 8 recompilations
     torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
     blocks = [m for m in module.modules() if isinstance(m, BidirectionalmLSTMBlock)]
+    for block in blocks[:1]:  # Triton's LLVM guard goes up now, not while dynamo traces the first call
+        cfg = block.mlstm.cfg
+        if cfg.kernel_backend != "native" and block.mlstm.skip.is_cuda:
+            avoid_kernel_compile_abort(cfg.autocast_kernel_dtype)
     for block in blocks:  # a second call leaves a compiled block as it is (compiling again would start over)
         if block._compiled_call_impl is None: block.compile(dynamic=False, mode=mode)
     return len(blocks)

@@ -19,10 +19,11 @@ from xlstm import FeedForwardConfig, GatedFeedForward, mLSTMLayerConfig
 from xlstm.components.init import bias_linspace_init_, small_init_init_, wang_init_
 
 from .config import UNetConfig
+from .fused_input import fused_input
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
-           'TFLA_LAUNCH', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'kernel_chunk_size', 'installed_version',
+           'TFLA_LAUNCH', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'FUSED_INPUT', 'kernel_chunk_size', 'installed_version',
            'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal', 'at_least_float32',
            'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'mlstm_parallel_kernel', 'BidirectionalmLSTMBlock',
            'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
@@ -359,17 +360,29 @@ def cell(
     f: Tensor,  # forget-gate pre-activations [S, B, T, NH]
 ) -> Tensor:  # normalised hidden states [S, B, T, I]
     "mLSTM cell on all directions at once (stacked along the batch) followed by the per-head norm."
-    S, B, T, I = q.shape
-    NH, DH = self.num_heads, I // self.num_heads
-    heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=NH)
+    heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=self.num_heads)
     gates = lambda g: rearrange(g, "s b t nh -> (s b) nh t")
+    return self.head_cell(heads(q), heads(k), heads(v), gates(i), gates(f))
+
+
+@patch
+def head_cell(
+    self: BidirectionalmLSTMLayer,
+    q: Tensor,  # queries [S*B, NH, T, DH], the directions stacked along the batch
+    k: Tensor,  # keys [S*B, NH, T, DH]
+    v: Tensor,  # values [S*B, NH, T, DH]
+    i: Tensor,  # input-gate pre-activations [S*B, NH, T]
+    f: Tensor,  # forget-gate pre-activations [S*B, NH, T]
+) -> Tensor:  # normalised hidden states [S, B, T, I]
+    "`cell` on inputs already in the kernels' layout."
+    S, (_, NH, T, DH) = self.num_directions, q.shape
     cfg, kernel = self.cfg, select_kernel(self.cfg, q.device)
     short = T <= cfg.parallel_max_frames and kernel != NATIVE_CHUNKWISE_KERNEL  # a short level on a GPU: one product
     if short and PARALLEL_KERNEL is None:  # the parallel form, compiled into the block
-        h = mlstm_parallel(heads(q), heads(k), heads(v), gates(i), gates(f), eps=self.eps)
+        h = mlstm_parallel(q, k, v, i, f, eps=self.eps)
     else:
         # contiguous here, where the compiled block writes them in that layout, not in the kernel's eager wrapper
-        q, k, v, i, f = (x.contiguous() for x in (heads(q), heads(k), heads(v), gates(i), gates(f)))
+        q, k, v, i, f = (x.contiguous() for x in (q, k, v, i, f))
         h = (mlstm_parallel_kernel(q, k, v, i, f, PARALLEL_KERNEL, cfg.autocast_kernel_dtype, eps=self.eps) if short
              else mlstm_chunkwise(q, k, v, i, f, kernel=kernel, chunk_size=cfg.chunk_size,
                                   autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps))
@@ -380,16 +393,23 @@ def cell(
     return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(q.dtype)
 
 # %% ../nbs/12_xlstm_unet.ipynb #c5e685a2
+FUSED_INPUT = False  # on a GPU: `fused_input` (12c_fused_input) for the conv, q/k/v maps, gates and heads' layout
+
+
 @patch
 def forward(
     self: BidirectionalmLSTMLayer,
     x: Tensor,  # normalised residual stream [B, T, D]
 ) -> Tensor:  # [B, T, D]
     x_inner, z = self.proj_up(x).chunk(2, dim=-1)  # [B, T, I] each
-    xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1
-    xc = F.silu(self.causal_conv(xs))
-    q, k, v, i, f = self.projections(xc, xs)
-    h = self.cell(q, k, v, i, f) + self.skip[:, None, None, :] * xc  # [S, B, T, I]
+    if FUSED_INPUT and x.is_cuda:
+        q, k, v, i, f, xc = fused_input(self, x_inner)  # the cell's inputs in its layout; xc [S, B, T, I]
+        h = self.head_cell(q, k, v, i, f)
+    else:
+        xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1
+        xc = F.silu(self.causal_conv(xs))
+        h = self.cell(*self.projections(xc, xs))
+    h = h + self.skip[:, None, None, :] * xc  # [S, B, T, I]
     h = h[0] + h[1].flip(1) if self.num_directions == 2 else h[0]
     return self.proj_down(h * F.silu(z))
 

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The fused input kernel (12c_fused_input) on one GPU, everything under $OUT: its agreement with the layer's own
+# operations at the 1,024-frame level in float32 and bf16, then one 1,024-frame stage as the trainer compiles it with
+# unet.FUSED_INPUT on (scripts/stage_anatomy.py), to set beside the same stage without it.
+#   bash scripts/gpu_fused_input.sh                # LEVELS="0 1 2" for all three stages
+set -uo pipefail
+OUT=${OUT:-runs/gpu_fused_input}
+mkdir -p "$OUT"
+source scripts/gpu_env.sh
+gpu_machine > "$OUT/machine.txt"
+timeout "${LIMIT_CHECK:-60}" python3 - > "$OUT/check.log" 2>&1 <<'PY'
+import json, torch
+from seis_wav2vec.fused_input import check_fused_input
+for dtype in (torch.float32, torch.bfloat16):
+    errors = check_fused_input(128, 1024, 4, device="cuda", dtype=dtype)
+    print(json.dumps({"dtype": str(dtype), "largest": max(errors.values()), **errors}), flush=True)
+PY
+echo "check: rc $?"; cut -c1-200 "$OUT/check.log"
+for fused in ${VARIANTS:-True}; do
+  timeout "${LIMIT_STAGE:-110}" python3 scripts/stage_anatomy.py --out "$OUT/stages.jsonl" --variants blocks \
+    --levels ${LEVELS:-0} --top 30 --set FUSED_INPUT=$fused > "$OUT/stage_$fused.log" 2>&1
+  echo "stage FUSED_INPUT=$fused: rc $?"; grep '^{' "$OUT/stage_$fused.log" | cut -c1-400
+done

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The fused input kernel (12c_fused_input) on one GPU, everything under $OUT: its agreement with the layer's own
-# operations at the 1,024-frame level in float32 and bf16, then one 1,024-frame stage as the trainer compiles it with
-# unet.FUSED_INPUT on (scripts/stage_anatomy.py), to set beside the same stage without it.
-#   bash scripts/gpu_fused_input.sh                # LEVELS="0 1 2" for all three stages
+# operations at the 1,024-frame level in float32 and bf16, then one 1,024-frame stage as the trainer compiles it
+# (scripts/stage_anatomy.py) under each of VARIANTS, comma-joined --set settings: without the kernel, with it, and
+# with other tiles (FUSED_INPUT_BLOCKS).
+#   VARIANTS="FUSED_INPUT=False FUSED_INPUT=True FUSED_INPUT=True,FUSED_INPUT_BLOCKS.BT=32" LEVELS="0 1 2" \
+#     bash scripts/gpu_fused_input.sh
 set -uo pipefail
 OUT=${OUT:-runs/gpu_fused_input}
 mkdir -p "$OUT"
@@ -16,8 +18,9 @@ for dtype in (torch.float32, torch.bfloat16):
     print(json.dumps({"dtype": str(dtype), "largest": max(errors.values()), **errors}), flush=True)
 PY
 echo "check: rc $?"; cut -c1-200 "$OUT/check.log"
-for fused in ${VARIANTS:-True}; do
+for v in ${VARIANTS:-FUSED_INPUT=False FUSED_INPUT=True}; do
+  log="$OUT/stage_${v//[^A-Za-z0-9_.]/_}.log"
   timeout "${LIMIT_STAGE:-110}" python3 scripts/stage_anatomy.py --out "$OUT/stages.jsonl" --variants blocks \
-    --levels ${LEVELS:-0} --top 30 --set FUSED_INPUT=$fused > "$OUT/stage_$fused.log" 2>&1
-  echo "stage FUSED_INPUT=$fused: rc $?"; grep '^{' "$OUT/stage_$fused.log" | cut -c1-400
+    --levels ${LEVELS:-0} --top 30 --set ${v//,/ } > "$log" 2>&1
+  echo "stage $v: rc $?"; grep '^{' "$log" | cut -c1-400
 done

@@ -9,8 +9,8 @@ the trainer; stage: the stage as one compiled module) and batch size. One JSON l
         [model.unet.chunk_size=64 ...]
 
 `--inductor key=value` sets a `torch._inductor.config` attribute for the run; `--set NAME=value` a setting of
-`seis_wav2vec.unet` (`NAME.key=value`: one item of a dict setting such as TFLA_LAUNCH); trailing `key.sub=value`
-override the experiment config (configs/xlstm_unet_seisbench.yaml). Each row names them.
+`seis_wav2vec.unet` or `.fused_input` (`NAME.key=value`: one item of a dict such as TFLA_LAUNCH); trailing
+`key.sub=value` override the experiment config (configs/xlstm_unet_seisbench.yaml). Each row names them.
 """
 import argparse, ast, json, os, time
 from pathlib import Path
@@ -20,7 +20,7 @@ import torch._inductor.config
 from torch.profiler import ProfilerActivity, profile
 
 from seis_wav2vec.config import load_config
-from seis_wav2vec import unet
+from seis_wav2vec import fused_input, unet
 from seis_wav2vec.unet import compile_blocks, mlstm_stage
 
 
@@ -63,15 +63,15 @@ def literal(value):
 
 
 def apply_settings(specs):
-    "Set `seis_wav2vec.unet` module settings from `NAME=value` or `NAME.key=value` (an item of a dict setting)."
+    "Set settings of `seis_wav2vec.unet` or `.fused_input` from `NAME=value` or `NAME.key=value` (a dict's item)."
     for spec in specs:
         name, value = spec.split("=", 1)
-        if "." in name:
-            name, key = name.split(".", 1)
-            getattr(unet, name)[key] = literal(value)
-        else:
-            if not hasattr(unet, name): raise SystemExit(f"--set {spec}: seis_wav2vec.unet has no setting {name}")
-            setattr(unet, name, literal(value))
+        name, _, key = name.partition(".")
+        module = next((m for m in (unet, fused_input) if hasattr(m, name)), None)
+        if module is None:
+            raise SystemExit(f"--set {spec}: neither seis_wav2vec.unet nor seis_wav2vec.fused_input has {name}")
+        if key: getattr(module, name)[key] = literal(value)
+        else: setattr(module, name, literal(value))
 
 
 def build(cfg, level, variant):

@@ -22,47 +22,16 @@ def _tanh(x):
 
 
 @triton.jit
-def _block_map(x, w_ptr, n0, NB: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr):
-    "x [BT, NB*BS] -> y [BT, NB*BS], y[t, BS*n + o] = sum_d w[n0 + n, o, d] x[t, BS*n + d]"
-    n, o, d = tl.arange(0, NB)[:, None, None], tl.arange(0, BS)[None, :, None], tl.arange(0, BS)[None, None, :]
-    w = tl.load(w_ptr + ((n0 + n) * BS + o) * BS + d)  # [NB, BS(o), BS(d)]
-    y = tl.sum(tl.reshape(x, (BT, NB, BS))[:, :, None, :] * w[None, :, :, :], axis=3)  # [BT, NB, BS(o)]
-    return tl.reshape(y, (BT, NB * BS))
-
-
-@triton.jit
-def _block_map_t(dy, w_ptr, n0, NB: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr):
-    "The transpose of `_block_map`: dx[t, BS*n + d] = sum_o w[n0 + n, o, d] dy[t, BS*n + o]"
-    n, o, d = tl.arange(0, NB)[:, None, None], tl.arange(0, BS)[None, :, None], tl.arange(0, BS)[None, None, :]
-    w = tl.load(w_ptr + ((n0 + n) * BS + o) * BS + d)  # [NB, BS(o), BS(d)]
-    dx = tl.sum(tl.reshape(dy, (BT, NB, BS))[:, :, :, None] * w[None, :, :, :], axis=2)  # [BT, NB, BS(d)]
-    return tl.reshape(dx, (BT, NB * BS))
-
-
-@triton.jit
-def _block_grad(dy, x, NB: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr):
-    "The blocks' weight gradient over BT frames: sum_t dy[t, BS*n + o] x[t, BS*n + d], [NB, BS, BS]"
-    dy3, x3 = tl.reshape(dy, (BT, NB, BS)), tl.reshape(x, (BT, NB, BS))
-    return tl.sum(dy3[:, :, :, None] * x3[:, :, None, :], axis=0)
-
-
-@triton.jit
-def _load_shifted(xu, s, b, t, c, sb, st, T: tl.constexpr, shift):
-    "xs[s, b, t - shift, c] in float32, where xs[1] is the time-reversed input; zero before the first frame"
-    tt = t - shift
-    src = tl.where(s == 1, T - 1 - tt, tt)
-    m = (tt >= 0)[:, None] & (t < T)[:, None]
-    return tl.load(xu + b * sb + src[:, None] * st + c[None, :], mask=m, other=0.0).to(tl.float32)
-
-
-@triton.jit
 def _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr,
                BT: tl.constexpr, CI: tl.constexpr):
-    "The causal depthwise conv of one direction's input and its SiLU: conv, xc, xs, each [BT, CI] float32"
+    "Direction s's causal depthwise conv at frames t [BT] and channels c [CI], and its SiLU: conv, xc, xs [BT, CI]."
     conv = tl.load(cb + s * I + c)[None, :] + tl.zeros((BT, CI), dtype=tl.float32)
     xs = tl.zeros((BT, CI), dtype=tl.float32)
     for j in tl.static_range(K):
-        xj = _load_shifted(xu, s, b, t, c, sb, st, T, K - 1 - j)
+        tt = t - (K - 1 - j)  # the frame K-1-j before t; xs[1] is the input read backwards in time
+        src = tl.where(s == 1, T - 1 - tt, tt)
+        m = (tt >= 0)[:, None] & (t < T)[:, None]
+        xj = tl.load(xu + b * sb + src[:, None] * st + c[None, :], mask=m, other=0.0).to(tl.float32)
         conv += tl.load(cw + (s * K + j) * I + c)[None, :] * xj
         if j == K - 1:
             xs = xj
@@ -70,30 +39,42 @@ def _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T: tl.constexpr, I: tl.constexpr,
 
 
 @triton.jit
+def _gate_back(dg, g_ptr, gmask):
+    "The gates' gradient [BT, GP] sent back to q, k or v through their gate weights at g_ptr [GP, CI]: [BT, CI]"
+    return tl.dot(dg, tl.load(g_ptr, mask=gmask, other=0.0), input_precision="tf32x3")
+
+
+@triton.jit
 def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gb, q, k, v, gi, gf, xc_out,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
                G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               CAP: tl.constexpr):
-    "One program: BT frames of one direction s of one sequence b, all I channels in chunks of CI."
+               TS: tl.constexpr, CAP: tl.constexpr):
+    "One program: BT frames of direction s of sequence b, all I channels in tiles of CI."
     tb, b, s = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     t = tb * BT + tl.arange(0, BT)
     tm = (t < T)[:, None]
-    r = tl.arange(0, GP)  # gate rows: NH input gates, then NH forget gates, padded to a power of two
-    gmask = (r < G)[:, None]
-    wofs = s * (I // BS) * BS * BS
+    r = tl.arange(0, GP)  # gate rows: NH input gates, then NH forget gates, zero-padded to GP >= 16 for tl.dot
     g = tl.zeros((BT, GP), dtype=tl.float32)
     for c0 in range(0, I, CI):
         c = c0 + tl.arange(0, CI)
-        conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
-        qc = _block_map(xc, wq + wofs, c0 // BS, CI // BS, BS, BT)
-        kc = _block_map(xc, wk + wofs, c0 // BS, CI // BS, BS, BT)
-        vc = _block_map(xs, wv + wofs, c0 // BS, CI // BS, BS, BT)
-        grow = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # gate weights over q, k, v: [GP, CI] each
-        gq = tl.load(grow, mask=gmask, other=0.0)
-        gk = tl.load(grow + I, mask=gmask, other=0.0)
-        gv = tl.load(grow + 2 * I, mask=gmask, other=0.0)
-        g += tl.sum(qc[:, None, :] * gq[None, :, :] + kc[:, None, :] * gk[None, :, :]
-                    + vc[:, None, :] * gv[None, :, :], axis=2)
+        qc = tl.zeros((BT, CI), dtype=tl.float32)
+        kc = tl.zeros((BT, CI), dtype=tl.float32)
+        vc = tl.zeros((BT, CI), dtype=tl.float32)
+        xc = tl.zeros((BT, CI), dtype=tl.float32)
+        # block-diagonal maps: channel c sums the BS channels (c // BS) * BS + d of its block, each read directly
+        for d in tl.static_range(BS):
+            cd = (c // BS) * BS + d
+            _, xc_d, xs_d = _conv_silu(xu, s, b, t, cd, sb, st, cw, cb, T, I, K, BT, CI)
+            w = (s * I + c) * BS + d  # [S, I/BS, BS, BS] weights: row c % BS of block c // BS, column d
+            qc += tl.load(wq + w)[None, :] * xc_d
+            kc += tl.load(wk + w)[None, :] * xc_d
+            vc += tl.load(wv + w)[None, :] * xs_d
+            xc += tl.where((c % BS == d)[None, :], xc_d, 0.0)
+        gT = gw + (s * G + r[None, :]) * (3 * I) + c[:, None]  # gate weights over q, k, v, transposed: [CI, GP]
+        gmask = (r < G)[None, :]
+        g += tl.dot(qc, tl.load(gT, mask=gmask, other=0.0), input_precision="tf32x3")
+        g += tl.dot(kc, tl.load(gT + I, mask=gmask, other=0.0), input_precision="tf32x3")
+        g += tl.dot(vc, tl.load(gT + 2 * I, mask=gmask, other=0.0), input_precision="tf32x3")
         head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
         tl.store(q + head, qc.to(q.dtype.element_ty), mask=tm)
         tl.store(k + head, kc.to(k.dtype.element_ty), mask=tm)
@@ -113,65 +94,79 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
                dconv_out, dxs_out, pwq, pwk, pwv, pgw, pgb,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
                G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               CAP: tl.constexpr, HAS_DXC: tl.constexpr):
-    "One program: CI channels of one direction s of one sequence b, all T frames in steps of BT."
-    cblk, b, s = tl.program_id(0), tl.program_id(1), tl.program_id(2)
-    NB: tl.constexpr = CI // BS
-    c0 = cblk * CI
-    c = c0 + tl.arange(0, CI)
+               TS: tl.constexpr, CAP: tl.constexpr, HAS_DXC: tl.constexpr):
+    "One program: CI channels of direction s of sequence b over TS frames, in steps of BT."
+    cblk, sbi, ts = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+    s, b = sbi // B, sbi % B
+    NTS: tl.constexpr = (T + TS - 1) // TS
+    c = cblk * CI + tl.arange(0, CI)
     r = tl.arange(0, GP)
     gmask = (r < G)[:, None]
-    wofs = s * (I // BS) * BS * BS
-    grow = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]
-    gq = tl.load(grow, mask=gmask, other=0.0)
-    gk = tl.load(grow + I, mask=gmask, other=0.0)
-    gv = tl.load(grow + 2 * I, mask=gmask, other=0.0)
-    acc_wq = tl.zeros((NB, BS, BS), dtype=tl.float32)
-    acc_wk = tl.zeros((NB, BS, BS), dtype=tl.float32)
-    acc_wv = tl.zeros((NB, BS, BS), dtype=tl.float32)
     acc_gq = tl.zeros((GP, CI), dtype=tl.float32)
     acc_gk = tl.zeros((GP, CI), dtype=tl.float32)
     acc_gv = tl.zeros((GP, CI), dtype=tl.float32)
     acc_gb = tl.zeros((GP,), dtype=tl.float32)
-    for t0 in range(0, T, BT):
+    # weight-gradient sums: acc_w*[d][c] = sum_t dy[t, c] x[t, (c // BS) * BS + d], the blocks' entry (c % BS, d)
+    acc_wq = tl.zeros((BS, CI), dtype=tl.float32)
+    acc_wk = tl.zeros((BS, CI), dtype=tl.float32)
+    acc_wv = tl.zeros((BS, CI), dtype=tl.float32)
+    dsel = tl.arange(0, BS)[:, None]
+    for t0 in range(ts * TS, tl.minimum(ts * TS + TS, T), BT):
         t = t0 + tl.arange(0, BT)
         tm = (t < T)[:, None]
-        conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
-        qc = _block_map(xc, wq + wofs, c0 // BS, NB, BS, BT)
-        kc = _block_map(xc, wk + wofs, c0 // BS, NB, BS, BT)
-        vc = _block_map(xs, wv + wofs, c0 // BS, NB, BS, BT)
-        # the gates' pre-activation gradient, through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
         rr = r[None, :]
         gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
         gmi, gmf = tm & (rr < NH), tm & (rr >= NH) & (rr < G)
         dg = tl.load(dgi + gate, mask=gmi, other=0.0) + tl.load(dgf + gate, mask=gmf, other=0.0)  # [BT, GP]
-        if CAP > 0:
+        if CAP > 0:  # through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
             capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
             dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
+        # the total gradients of q, k, v at channels c: from the cell, and through the gates
         head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
-        dqc = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + tl.sum(dg[:, :, None] * gq[None, :, :], axis=1)
-        dkc = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + tl.sum(dg[:, :, None] * gk[None, :, :], axis=1)
-        dvc = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + tl.sum(dg[:, :, None] * gv[None, :, :], axis=1)
-        acc_gq += tl.sum(dg[:, :, None] * qc[:, None, :], axis=0)
-        acc_gk += tl.sum(dg[:, :, None] * kc[:, None, :], axis=0)
-        acc_gv += tl.sum(dg[:, :, None] * vc[:, None, :], axis=0)
+        g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # [GP, CI]
+        dqc = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_c, gmask)
+        dkc = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_c + I, gmask)
+        dvc = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_c + 2 * I, gmask)
+        qc = tl.zeros((BT, CI), dtype=tl.float32)
+        kc = tl.zeros((BT, CI), dtype=tl.float32)
+        vc = tl.zeros((BT, CI), dtype=tl.float32)
+        conv = tl.zeros((BT, CI), dtype=tl.float32)
+        dxc = tl.zeros((BT, CI), dtype=tl.float32)
+        dxs = tl.zeros((BT, CI), dtype=tl.float32)
+        for d in tl.static_range(BS):
+            cd = (c // BS) * BS + d  # the d-th channel of c's block
+            conv_d, xc_d, xs_d = _conv_silu(xu, s, b, t, cd, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed
+            w = (s * I + c) * BS + d  # entry (c % BS, d) of c's block
+            qc += tl.load(wq + w)[None, :] * xc_d
+            kc += tl.load(wk + w)[None, :] * xc_d
+            vc += tl.load(wv + w)[None, :] * xs_d
+            conv += tl.where((c % BS == d)[None, :], conv_d, 0.0)
+            acc_wq += tl.where(dsel == d, tl.sum(dqc * xc_d, axis=0)[None, :], 0.0)
+            acc_wk += tl.where(dsel == d, tl.sum(dkc * xc_d, axis=0)[None, :], 0.0)
+            acc_wv += tl.where(dsel == d, tl.sum(dvc * xs_d, axis=0)[None, :], 0.0)
+            # transposed blocks: channel c takes the gradient of channel cd of its block through entry (d, c % BS)
+            head_d = ((s * B + b) * NH + cd[None, :] // DH) * T * DH + t[:, None] * DH + cd[None, :] % DH
+            g_d = gw + (s * G + r[:, None]) * (3 * I) + cd[None, :]
+            wt = (s * I + cd) * BS + c % BS
+            dq_d = tl.load(dq + head_d, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_d, gmask)
+            dk_d = tl.load(dk + head_d, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_d + I, gmask)
+            dv_d = tl.load(dv + head_d, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_d + 2 * I, gmask)
+            dxc += tl.load(wq + wt)[None, :] * dq_d + tl.load(wk + wt)[None, :] * dk_d
+            dxs += tl.load(wv + wt)[None, :] * dv_d
+        dgT = tl.trans(dg)  # [GP, BT]
+        acc_gq += tl.dot(dgT, qc, input_precision="tf32x3")
+        acc_gk += tl.dot(dgT, kc, input_precision="tf32x3")
+        acc_gv += tl.dot(dgT, vc, input_precision="tf32x3")
         acc_gb += tl.sum(dg, axis=0)
-        acc_wq += _block_grad(dqc, xc, NB, BS, BT)
-        acc_wk += _block_grad(dkc, xc, NB, BS, BT)
-        acc_wv += _block_grad(dvc, xs, NB, BS, BT)
-        dxc = _block_map_t(dqc, wq + wofs, c0 // BS, NB, BS, BT) + _block_map_t(dkc, wk + wofs, c0 // BS, NB, BS, BT)
         act = ((s * B + b) * T + t[:, None]) * I + c[None, :]
         if HAS_DXC:
             dxc += tl.load(dxc_in + act, mask=tm, other=0.0).to(tl.float32)
         sig = tl.sigmoid(conv)
         tl.store(dconv_out + act, (dxc * sig * (1.0 + conv * (1.0 - sig))).to(dconv_out.dtype.element_ty), mask=tm)
-        dxs = _block_map_t(dvc, wv + wofs, c0 // BS, NB, BS, BT)
         tl.store(dxs_out + act, dxs.to(dxs_out.dtype.element_ty), mask=tm)
-    # this program's share of the weight gradients, summed over the batch afterwards
-    part = s * B + b
-    n = c0 // BS + tl.arange(0, NB)[:, None, None]
-    o, d = tl.arange(0, BS)[None, :, None], tl.arange(0, BS)[None, None, :]
-    wpart = ((part * (I // BS) + n) * BS + o) * BS + d
+    # this program's share of the weight gradients, summed over sequences and frame spans afterwards
+    part = (s * B + b) * NTS + ts
+    wpart = (part * I + c[None, :]) * BS + dsel  # [S*B*NTS, I/BS, BS, BS] laid out as [.., I, BS]
     tl.store(pwq + wpart, acc_wq)
     tl.store(pwk + wpart, acc_wk)
     tl.store(pwv + wpart, acc_wv)
@@ -183,7 +178,8 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
         tl.store(pgb + part * G + r, acc_gb, mask=r < G)
 
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
-FUSED_INPUT_BLOCKS = {"BT": 16, "CI": 64}  # frames and channels per tile of the fused input kernels
+# tiles of the fused input kernels: BT frames by CI channels; TS frames per backward program; warps per program
+FUSED_INPUT_BLOCKS = {"BT": 16, "CI": 32, "TS": 128, "num_warps": 4}
 
 
 def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None) -> dict:
@@ -192,11 +188,11 @@ def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, g
     S, K, _ = conv_weight.shape
     G, BS = 2 * num_heads, q_weight.shape[-1]
     CI = min(FUSED_INPUT_BLOCKS["CI"], I)
-    if I % num_heads or I % CI or CI % BS:
+    if I % num_heads or I % CI or CI % BS or (I // num_heads) % BS:
         raise ValueError(f"fused input: inner width {I} must divide by num_heads={num_heads} and by the channel tile "
-                         f"{CI}, itself a multiple of the block size {BS}; set unet.FUSED_INPUT = False")
-    return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=triton.next_power_of_2(G),
-                BS=BS, BT=FUSED_INPUT_BLOCKS["BT"], CI=CI, CAP=float(gate_soft_cap or 0.0))
+                         f"{CI}, and the tile and the head width by the block size {BS}; set unet.FUSED_INPUT = False")
+    return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=max(16, triton.next_power_of_2(G)),
+                BS=BS, BT=FUSED_INPUT_BLOCKS["BT"], CI=CI, TS=FUSED_INPUT_BLOCKS["TS"], CAP=float(gate_soft_cap or 0.0))
 
 
 class FusedInput(torch.autograd.Function):
@@ -212,7 +208,8 @@ class FusedInput(torch.autograd.Function):
         q, k, v = (xu.new_empty(S * B, NH, T, DH) for _ in range(3))
         i, f = (torch.empty(S * B, NH, T, device=xu.device, dtype=torch.float32) for _ in range(2))
         xc = xu.new_empty(S, B, T, I)
-        meta = {key: n[key] for key in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "CAP")}
+        meta = {key: n[key] for key in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP")}
+        meta["num_warps"] = FUSED_INPUT_BLOCKS["num_warps"]
         _input_fwd[(triton.cdiv(T, n["BT"]), B, S)](xu, xu.stride(0), xu.stride(1), *w, q, k, v, i, f, xc, B, **meta)
         ctx.save_for_backward(xu, *w[:6], i, f)
         ctx.n, ctx.meta = n, meta
@@ -227,15 +224,16 @@ class FusedInput(torch.autograd.Function):
         dq, dk, dv = (grad(g, (S * B, NH, T, DH), xu.dtype) for g in (dq, dk, dv))
         di, df = (grad(g, (S * B, NH, T), torch.float32) for g in (di, df))
         dconv, dxs = xu.new_empty(S, B, T, I), xu.new_empty(S, B, T, I)
-        parts = [torch.empty(S * B, I // BS, BS, BS, device=xu.device, dtype=torch.float32) for _ in range(3)]
-        part_gate = torch.empty(S * B, G, 3 * I, device=xu.device, dtype=torch.float32)
-        part_bias = torch.empty(S * B, G, device=xu.device, dtype=torch.float32)
-        _input_bwd[(I // n["CI"], B, S)](
+        P = S * B * triton.cdiv(T, n["TS"])  # programs per channel tile, each with its share of the weight gradients
+        parts = [torch.empty(P, I // BS, BS, BS, device=xu.device, dtype=torch.float32) for _ in range(3)]
+        part_gate = torch.empty(P, G, 3 * I, device=xu.device, dtype=torch.float32)
+        part_bias = torch.empty(P, G, device=xu.device, dtype=torch.float32)
+        _input_bwd[(I // n["CI"], S * B, triton.cdiv(T, n["TS"]))](
             xu, xu.stride(0), xu.stride(1), conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, i, f,
             di, df, dq, dk, dv, dconv if dxc is None else dxc.contiguous(), dconv, dxs, *parts, part_gate, part_bias,
             B, HAS_DXC=dxc is not None, **meta)
-        d_q_weight, d_k_weight, d_v_weight = (p.view(S, B, I // BS, BS, BS).sum(1) for p in parts)
-        d_gate_weight, d_gate_bias = part_gate.view(S, B, G, 3 * I).sum(1), part_bias.view(S, B, G).sum(1)
+        d_q_weight, d_k_weight, d_v_weight = (p.view(S, -1, I // BS, BS, BS).sum(1) for p in parts)
+        d_gate_weight, d_gate_bias = part_gate.view(S, -1, G, 3 * I).sum(1), part_bias.view(S, -1, G).sum(1)
         # the causal conv's backward: y[t] = sum_j w[j] x[t + j - (K-1)] gives dx[t] = sum_j w[j] dy[t + (K-1) - j]
         xs = torch.stack([xu, xu.flip(1)][:S]).float()  # [S, B, T, I]
         dconv = dconv.float()

@@ -433,8 +433,9 @@ def profile_rows(
         if e.key not in labels: continue
         rows[e.key] = {"calls_per_step": e.count / steps, "cpu_ms_per_step": e.cpu_time_total / 1e3 / steps,
                        "device_ms_per_step": e.device_time_total / 1e3 / steps}
-    kernels = sorted((e for e in events if e.device_type == torch.autograd.DeviceType.CUDA),
-                     key=lambda e: -e.self_device_time_total)
+    # device events, less the spans of `record_function` ranges (such as the optimizer's own): those are not kernels
+    kernels = sorted((e for e in events if e.device_type == torch.autograd.DeviceType.CUDA
+                      and not getattr(e, "is_user_annotation", False)), key=lambda e: -e.self_device_time_total)
     rows["all device kernels"] = {"calls_per_step": sum(e.count for e in kernels) / steps, "cpu_ms_per_step": 0.0,
                                   "device_ms_per_step": sum(e.self_device_time_total for e in kernels) / 1e3 / steps}
     classes = {}

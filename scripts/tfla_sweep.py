@@ -3,7 +3,8 @@
 several launch settings: forward and forward + backward milliseconds (median of CUDA-event timings), and how far the
 output and the input gradients are from those of the library's default settings. One JSON line per setting, on a GPU:
 
-    python3 scripts/tfla_sweep.py --out $OUT/tfla.jsonl [--levels 0 1] [--configs '[{"num_stages_intra": 2}]']
+    python3 scripts/tfla_sweep.py --out $OUT/tfla.jsonl [--levels 0 1] [--configs '[{"num_stages_intra": 2}]'] \
+        [--against-float64]
 
 Without `--configs` it runs a built-in list that changes one setting of the default at a time (chunk sizes, block
 sizes, warps, pipeline stages). The inputs are those of the trainer's step at batch 64: both directions stacked on
@@ -14,6 +15,7 @@ import argparse, json, os, time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from mlstm_kernels.torch import get_mlstm_kernel
 
 from seis_wav2vec.config import load_config
@@ -66,11 +68,16 @@ def rel(a, b):
     return ((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30)).item()
 
 
+def kernel_settings(config):
+    "A setting's keywords on top of those `mlstm_chunkwise` passes (12_xlstm_unet): chunk 128, chunk states kept."
+    return {"chunk_size": 128, "recompute_states_in_bw": False, **config}
+
+
 def run(kernel, args_, dh, config, n):
     "Forward ms, forward + backward ms, output and gradients of one setting."
     q, k, v, i, f = args_
     call = lambda: kernel(q=q, k=k, v=v, i=i, f=f, return_last_states=False, autocast_kernel_dtype=torch.bfloat16,
-                          recompute_states_in_bw=False, **{"chunk_size": 128, **config})
+                          **kernel_settings(config))
     def fwbw():
         for t in args_: t.grad = None
         call().backward(dh)
@@ -84,6 +91,14 @@ def run(kernel, args_, dh, config, n):
     return fw, both, h, [t.grad.clone() for t in args_]
 
 
+def normed(kernel, args_, dh, **settings):
+    "Output and input gradients after the per-head norm, the way the layer uses the cell (12_xlstm_unet, `head_cell`)."
+    x = [t.detach().requires_grad_() for t in args_]
+    h = kernel(q=x[0], k=x[1], v=x[2], i=x[3], f=x[4], return_last_states=False, **settings)
+    y = F.layer_norm(h.float(), (h.shape[-1],), eps=1e-5)
+    return [y.detach(), *torch.autograd.grad((y * dh.float()).sum(), x)]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, required=True, help="JSON lines, appended")
@@ -92,6 +107,8 @@ def main():
     p.add_argument("--configs", type=json.loads, default=CONFIGS, help="JSON list of kernel keyword settings")
     p.add_argument("--n", type=int, default=20, help="timed calls per setting")
     p.add_argument("--config", default="configs/xlstm_unet_seisbench.yaml")
+    p.add_argument("--against-float64", action="store_true",
+                   help="also compare each setting, after the per-head norm, with the exact cell in float64")
     args = p.parse_args()
     cfg = load_config(args.config)
     kernel = get_mlstm_kernel("chunkwise--triton_xl_chunk")
@@ -101,6 +118,9 @@ def main():
             shape = level_shapes(cfg, level, args.batch)
             x, dh = inputs(*shape)
             ref = None
+            if args.against_float64:  # the exact cell: the native chunkwise form with autograd, in float64
+                exact = normed(get_mlstm_kernel("chunkwise--native_autograd"), [t.double() for t in x], dh.double(),
+                               chunk_size=128)
             for config in args.configs:
                 row = dict(level=level, shape=shape, config=config,
                            DISABLE_LLVM_OPT=os.environ.get("DISABLE_LLVM_OPT"))
@@ -110,6 +130,9 @@ def main():
                     row.update(fw_ms=round(fw, 4), fwbw_ms=round(both, 4), bw_ms=round(both - fw, 4))
                     if ref is None: ref = (h, grads)  # the first setting, the library's default, is the reference
                     row.update(h_rel=rel(h, ref[0]), grad_rel=[rel(a, b) for a, b in zip(grads, ref[1])])
+                    if args.against_float64:
+                        got = normed(kernel, x, dh, autocast_kernel_dtype=torch.bfloat16, **kernel_settings(config))
+                        row["normed_vs_float64"] = [rel(a, b) for a, b in zip(got, exact)]  # y, then q, k, v, i, f
                 except Exception as e:  # a setting the kernel rejects or the GPU cannot hold: record and go on
                     row.update(error=f"{type(e).__name__}: {str(e)[:300]}")
                 row["build_s"] = round(time.perf_counter() - t0, 1)

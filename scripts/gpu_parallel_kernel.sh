@@ -25,5 +25,5 @@ from seis_wav2vec import benchmark, unet
 unet.PARALLEL_KERNEL = sys.argv.pop(1) or None
 benchmark.main()
 PY
-  echo "$form:"; grep -A3 "^| step" "$OUT/bench_$form/benchmark.md" | tail -1; grep -A8 "^| kernel class" "$OUT/bench_$form/benchmark.md"
+  echo "$form:"; grep "^| ours" "$OUT/bench_$form/benchmark.md"; grep -A8 "^| kernel class" "$OUT/bench_$form/benchmark.md"
 done

@@ -28,7 +28,7 @@ else: unet.PARALLEL_KERNEL = spec or None
 print("seis_wav2vec.unet settings:", {k: getattr(unet, k) for k in ("PARALLEL_KERNEL", "PROJECTIONS", "TFLA_LAUNCH")})
 benchmark.main()
 PY
-  echo "$name (rc $?):"; grep -A3 "^| step" "$OUT/$name/benchmark.md" | tail -1
+  echo "$name (rc $?):"; grep "^| ours" "$OUT/$name/benchmark.md"
   grep -A8 "^| kernel class" "$OUT/$name/benchmark.md"; grep -A1 "^Fixed-seed" "$OUT/$name/benchmark.md"
   if [ -n "$patch" ]; then git apply -R "$patch"; fi
 done

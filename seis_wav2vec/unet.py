@@ -19,7 +19,11 @@ from xlstm import FeedForwardConfig, GatedFeedForward, mLSTMLayerConfig
 from xlstm.components.init import bias_linspace_init_, small_init_init_, wang_init_
 
 from .config import UNetConfig
-from .fused_input import fused_input
+
+try:
+    from seis_wav2vec.fused_input import fused_input
+except ImportError:  # no Triton: it is installed on Linux x86-64 only (pyproject.toml)
+    fused_input = None
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
@@ -403,6 +407,8 @@ def forward(
 ) -> Tensor:  # [B, T, D]
     x_inner, z = self.proj_up(x).chunk(2, dim=-1)  # [B, T, I] each
     if FUSED_INPUT and x.is_cuda:
+        if fused_input is None:
+            raise RuntimeError("unet.FUSED_INPUT needs Triton, which is not installed here; set it to False")
         q, k, v, i, f, xc = fused_input(self, x_inner)  # the cell's inputs in its layout; xc [S, B, T, I]
         h = self.head_cell(q, k, v, i, f)
     else:

@@ -41,7 +41,7 @@ def _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T: tl.constexpr, I: tl.constexpr,
 @triton.jit
 def _gate_back(dg, g_ptr, gmask):
     "The gates' gradient [BT, GP] sent back to q, k or v through their gate weights at g_ptr [GP, CI]: [BT, CI]"
-    return tl.dot(dg, tl.load(g_ptr, mask=gmask, other=0.0), input_precision="tf32x3")
+    return tl.dot(dg, tl.load(g_ptr, mask=gmask, other=0.0), input_precision="ieee")
 
 
 @triton.jit
@@ -55,26 +55,26 @@ def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gb, q, k, v, gi, gf, xc_out,
     tm = (t < T)[:, None]
     r = tl.arange(0, GP)  # gate rows: NH input gates, then NH forget gates, zero-padded to GP >= 16 for tl.dot
     g = tl.zeros((BT, GP), dtype=tl.float32)
+    lc = tl.arange(0, CI)[None, :] + tl.zeros((BT, CI), dtype=tl.int32)  # channel within the tile [BT, CI]
     for c0 in range(0, I, CI):
         c = c0 + tl.arange(0, CI)
+        _, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
         qc = tl.zeros((BT, CI), dtype=tl.float32)
         kc = tl.zeros((BT, CI), dtype=tl.float32)
         vc = tl.zeros((BT, CI), dtype=tl.float32)
-        xc = tl.zeros((BT, CI), dtype=tl.float32)
-        # block-diagonal maps: channel c sums the BS channels (c // BS) * BS + d of its block, each read directly
+        # block-diagonal maps: channel c sums the BS channels (c // BS) * BS + d of its block, gathered within the tile
         for d in tl.static_range(BS):
-            cd = (c // BS) * BS + d
-            _, xc_d, xs_d = _conv_silu(xu, s, b, t, cd, sb, st, cw, cb, T, I, K, BT, CI)
+            idx = (lc // BS) * BS + d
             w = (s * I + c) * BS + d  # [S, I/BS, BS, BS] weights: row c % BS of block c // BS, column d
+            xc_d = tl.gather(xc, idx, axis=1)
             qc += tl.load(wq + w)[None, :] * xc_d
             kc += tl.load(wk + w)[None, :] * xc_d
-            vc += tl.load(wv + w)[None, :] * xs_d
-            xc += tl.where((c % BS == d)[None, :], xc_d, 0.0)
+            vc += tl.load(wv + w)[None, :] * tl.gather(xs, idx, axis=1)
         gT = gw + (s * G + r[None, :]) * (3 * I) + c[:, None]  # gate weights over q, k, v, transposed: [CI, GP]
         gmask = (r < G)[None, :]
-        g += tl.dot(qc, tl.load(gT, mask=gmask, other=0.0), input_precision="tf32x3")
-        g += tl.dot(kc, tl.load(gT + I, mask=gmask, other=0.0), input_precision="tf32x3")
-        g += tl.dot(vc, tl.load(gT + 2 * I, mask=gmask, other=0.0), input_precision="tf32x3")
+        g += tl.dot(qc, tl.load(gT, mask=gmask, other=0.0), input_precision="ieee")
+        g += tl.dot(kc, tl.load(gT + I, mask=gmask, other=0.0), input_precision="ieee")
+        g += tl.dot(vc, tl.load(gT + 2 * I, mask=gmask, other=0.0), input_precision="ieee")
         head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
         tl.store(q + head, qc.to(q.dtype.element_ty), mask=tm)
         tl.store(k + head, kc.to(k.dtype.element_ty), mask=tm)
@@ -111,6 +111,7 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
     acc_wk = tl.zeros((BS, CI), dtype=tl.float32)
     acc_wv = tl.zeros((BS, CI), dtype=tl.float32)
     dsel = tl.arange(0, BS)[:, None]
+    lc = tl.arange(0, CI)[None, :] + tl.zeros((BT, CI), dtype=tl.int32)  # channel within the tile [BT, CI]
     for t0 in range(ts * TS, tl.minimum(ts * TS + TS, T), BT):
         t = t0 + tl.arange(0, BT)
         tm = (t < T)[:, None]
@@ -121,6 +122,7 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
         if CAP > 0:  # through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
             capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
             dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
+        conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
         # the total gradients of q, k, v at channels c: from the cell, and through the gates
         head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
         g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # [GP, CI]
@@ -130,33 +132,27 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
         qc = tl.zeros((BT, CI), dtype=tl.float32)
         kc = tl.zeros((BT, CI), dtype=tl.float32)
         vc = tl.zeros((BT, CI), dtype=tl.float32)
-        conv = tl.zeros((BT, CI), dtype=tl.float32)
         dxc = tl.zeros((BT, CI), dtype=tl.float32)
         dxs = tl.zeros((BT, CI), dtype=tl.float32)
         for d in tl.static_range(BS):
-            cd = (c // BS) * BS + d  # the d-th channel of c's block
-            conv_d, xc_d, xs_d = _conv_silu(xu, s, b, t, cd, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed
+            idx = (lc // BS) * BS + d  # the d-th channel of each channel's block, within the tile
             w = (s * I + c) * BS + d  # entry (c % BS, d) of c's block
+            xc_d, xs_d = tl.gather(xc, idx, axis=1), tl.gather(xs, idx, axis=1)
             qc += tl.load(wq + w)[None, :] * xc_d
             kc += tl.load(wk + w)[None, :] * xc_d
             vc += tl.load(wv + w)[None, :] * xs_d
-            conv += tl.where((c % BS == d)[None, :], conv_d, 0.0)
             acc_wq += tl.where(dsel == d, tl.sum(dqc * xc_d, axis=0)[None, :], 0.0)
             acc_wk += tl.where(dsel == d, tl.sum(dkc * xc_d, axis=0)[None, :], 0.0)
             acc_wv += tl.where(dsel == d, tl.sum(dvc * xs_d, axis=0)[None, :], 0.0)
             # transposed blocks: channel c takes the gradient of channel cd of its block through entry (d, c % BS)
-            head_d = ((s * B + b) * NH + cd[None, :] // DH) * T * DH + t[:, None] * DH + cd[None, :] % DH
-            g_d = gw + (s * G + r[:, None]) * (3 * I) + cd[None, :]
-            wt = (s * I + cd) * BS + c % BS
-            dq_d = tl.load(dq + head_d, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_d, gmask)
-            dk_d = tl.load(dk + head_d, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_d + I, gmask)
-            dv_d = tl.load(dv + head_d, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_d + 2 * I, gmask)
-            dxc += tl.load(wq + wt)[None, :] * dq_d + tl.load(wk + wt)[None, :] * dk_d
-            dxs += tl.load(wv + wt)[None, :] * dv_d
+            wt = (s * I + (c // BS) * BS + d) * BS + c % BS
+            dxc += (tl.load(wq + wt)[None, :] * tl.gather(dqc, idx, axis=1)
+                    + tl.load(wk + wt)[None, :] * tl.gather(dkc, idx, axis=1))
+            dxs += tl.load(wv + wt)[None, :] * tl.gather(dvc, idx, axis=1)
         dgT = tl.trans(dg)  # [GP, BT]
-        acc_gq += tl.dot(dgT, qc, input_precision="tf32x3")
-        acc_gk += tl.dot(dgT, kc, input_precision="tf32x3")
-        acc_gv += tl.dot(dgT, vc, input_precision="tf32x3")
+        acc_gq += tl.dot(dgT, qc, input_precision="ieee")
+        acc_gk += tl.dot(dgT, kc, input_precision="ieee")
+        acc_gv += tl.dot(dgT, vc, input_precision="ieee")
         acc_gb += tl.sum(dg, axis=0)
         act = ((s * B + b) * T + t[:, None]) * I + c[None, :]
         if HAS_DXC:
@@ -179,7 +175,7 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
 
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
 # tiles of the fused input kernels: BT frames by CI channels; TS frames per backward program; warps per program
-FUSED_INPUT_BLOCKS = {"BT": 16, "CI": 32, "TS": 128, "num_warps": 4}
+FUSED_INPUT_BLOCKS = {"BT": 16, "CI": 32, "TS": 128, "num_warps": 8}
 
 
 def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None) -> dict:

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Compile the fused input kernels (12c_fused_input) for a GPU architecture without a GPU, and print what each tiling
+costs in registers and spills, from the compiled binary (Triton's own ptxas and cuobjdump). A kernel that spills, or
+needs so many registers that few programs fit on a multiprocessor, is slow before it runs; this finds such tilings on
+a CPU machine, before GPU time is spent on them. One JSON line per kernel, level and tiling:
+
+    python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8]
+
+A tiling is BT,CI,num_warps (FUSED_INPUT_BLOCKS). The levels' shapes come from the experiment config.
+"""
+import argparse, json, os, re, subprocess, tempfile, time
+
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
+
+from seis_wav2vec import fused_input
+from seis_wav2vec.config import load_config
+from seis_wav2vec.unet import BidirectionalmLSTMLayer
+
+CUOBJDUMP = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
+BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out"}  # as under bf16 autocast
+INTS = {"sb", "st", "B"}
+
+
+def resources(fn, constants: dict, num_warps: int, arch: int) -> dict:
+    "Registers per thread, stack bytes (spills) and shared memory of one compiled kernel."
+    signature = {a: "constexpr" if a in constants else "i32" if a in INTS else "*bf16" if a in BF16 else "*fp32"
+                 for a in fn.arg_names}
+    t0 = time.perf_counter()
+    kernel = triton.compile(ASTSource(fn=fn, signature=signature, constexprs=constants),
+                            target=GPUTarget("cuda", arch, 32), options={"num_warps": num_warps})
+    with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
+        f.write(kernel.asm["cubin"]); f.flush()
+        usage = subprocess.run([CUOBJDUMP, "-res-usage", f.name], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"REG:(\d+).*?STACK:(\d+).*?SHARED:(\d+)", usage)
+    return dict(registers=int(m[1]), stack_bytes=int(m[2]), shared_bytes=int(m[3]),
+                compile_s=round(time.perf_counter() - t0, 1))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--arch", type=int, default=90, help="compute capability x 10: 90 for an H100 or H200")
+    p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
+    p.add_argument("--tiles", nargs="*", default=[",".join(str(fused_input.FUSED_INPUT_BLOCKS[k])
+                                                          for k in ("BT", "CI", "num_warps"))], metavar="BT,CI,WARPS")
+    p.add_argument("--config", default="configs/xlstm_unet_seisbench.yaml")
+    args = p.parse_args()
+    os.environ.setdefault("TRITON_DEFAULT_FP_FUSION", "1")
+    cfg = load_config(args.config)
+    for level in args.levels:
+        T, D = cfg.model.unet.levels(cfg.data.sample_len // 4)[level], cfg.model.unet.widths()[level]
+        layer = BidirectionalmLSTMLayer(D, cfg.model.unet)
+        for tile in args.tiles:
+            bt, ci, warps = map(int, tile.split(","))
+            fused_input.FUSED_INPUT_BLOCKS.update(BT=bt, CI=ci, num_warps=warps)
+            x = layer.proj_up.weight.new_empty(1, T, layer.inner)  # only the shapes matter
+            n = fused_input._shapes(x, layer.conv_weight, layer.q_weight, layer.num_heads, layer.gate_soft_cap)
+            constants = {k: n[k] for k in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP")}
+            for name, fn, extra in (("forward", fused_input._input_fwd, {}),
+                                    ("backward", fused_input._input_bwd, {"HAS_DXC": True})):
+                row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, CI=ci, num_warps=warps, arch=args.arch)
+                row.update(resources(fn, {**constants, **extra}, warps, args.arch))
+                print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

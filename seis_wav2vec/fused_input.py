@@ -274,12 +274,14 @@ def check_fused_input(
     device: str = "cpu",  # a CPU needs TRITON_INTERPRET=1 set before Triton is imported
     dtype: torch.dtype = torch.float32,  # of the input; the weights stay float32
     seed: int = 0,
+    bidirectional: bool = True,  # False: one direction (S = 1)
 ) -> dict[str, float]:  # relative error of each output and gradient against `reference_input`
     "`fused_input` against `reference_input` on one random layer: outputs, and gradients of a random linear loss."
     from seis_wav2vec.config import UNetConfig
     from seis_wav2vec.unet import BidirectionalmLSTMLayer
     torch.manual_seed(seed)
-    layer = BidirectionalmLSTMLayer(d_model, UNetConfig(mlstm_num_heads=num_heads)).to(device)
+    layer = BidirectionalmLSTMLayer(d_model, UNetConfig(mlstm_num_heads=num_heads, bidirectional=bidirectional))
+    layer = layer.to(device)
     with torch.no_grad():
         for p in layer.parameters(): p.add_(0.2 * torch.randn_like(p))  # gates that read the input, blocks off identity
     x_inner = torch.randn(2, frames, 2 * layer.inner, device=device, dtype=dtype)[..., :layer.inner].requires_grad_()

@@ -9,8 +9,8 @@ the trainer; stage: the stage as one compiled module) and batch size. One JSON l
         [model.unet.chunk_size=64 ...]
 
 `--inductor key=value` sets a `torch._inductor.config` attribute for the run; `--set NAME=value` a setting of
-`seis_wav2vec.unet` or `.fused_input` (`NAME.key=value`: one item of a dict such as TFLA_LAUNCH); trailing
-`key.sub=value` override the experiment config (configs/xlstm_unet_seisbench.yaml). Each row names them.
+`seis_wav2vec.unet`, `.fused_input` or `.fused_output` (`NAME.key=value`: an item of a dict such as TFLA_LAUNCH);
+trailing `key.sub=value` override the experiment config (configs/xlstm_unet_seisbench.yaml). Each row names them.
 """
 import argparse, ast, json, os, time
 from pathlib import Path
@@ -20,7 +20,7 @@ import torch._inductor.config
 from torch.profiler import ProfilerActivity, profile
 
 from seis_wav2vec.config import load_config
-from seis_wav2vec import fused_input, unet
+from seis_wav2vec import fused_input, fused_output, unet
 from seis_wav2vec.unet import compile_blocks, mlstm_stage
 
 
@@ -63,13 +63,13 @@ def literal(value):
 
 
 def apply_settings(specs):
-    "Set settings of `seis_wav2vec.unet` or `.fused_input` from `NAME=value` or `NAME.key=value` (a dict's item)."
+    "Set settings of `seis_wav2vec.unet`, `.fused_input` or `.fused_output` from `NAME=value` or `NAME.key=value`."
     for spec in specs:
         name, value = spec.split("=", 1)
         name, _, key = name.partition(".")
-        module = next((m for m in (unet, fused_input) if hasattr(m, name)), None)
+        module = next((m for m in (unet, fused_input, fused_output) if hasattr(m, name)), None)
         if module is None:
-            raise SystemExit(f"--set {spec}: neither seis_wav2vec.unet nor seis_wav2vec.fused_input has {name}")
+            raise SystemExit(f"--set {spec}: none of seis_wav2vec.unet, .fused_input, .fused_output has {name}")
         if key: getattr(module, name)[key] = literal(value)
         else: setattr(module, name, literal(value))
 

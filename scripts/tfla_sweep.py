@@ -92,7 +92,7 @@ def run(kernel, args_, dh, config, n):
 
 
 def normed(kernel, args_, dh, **settings):
-    "Output and input gradients after the per-head norm, the way the layer uses the cell (12_xlstm_unet, `head_cell`)."
+    "Output and input gradients after the per-head norm, the way the layer uses the cell (12_xlstm_unet, `head_norm`)."
     x = [t.detach().requires_grad_() for t in args_]
     h = kernel(q=x[0], k=x[1], v=x[2], i=x[3], f=x[4], return_last_states=False, **settings)
     y = F.layer_norm(h.float(), (h.shape[-1],), eps=1e-5)

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Compile the fused input kernels (12c_fused_input) for a GPU architecture without a GPU, and print what each tiling
-costs in registers and spills, from the compiled binary (Triton's own ptxas and cuobjdump). A kernel that spills, or
-needs so many registers that few programs fit on a multiprocessor, is slow before it runs; this finds such tilings on
-a CPU machine, before GPU time is spent on them. One JSON line per kernel, level and tiling:
+"""Compile the fused kernels (12c_fused_input, 12d_fused_output) for a GPU architecture without a GPU, and print what
+each tiling costs in registers and spills, from the compiled binary (Triton's own ptxas and cuobjdump). A kernel that
+spills, or needs so many registers that few programs fit on a multiprocessor, is slow before it runs; this finds such
+tilings on a CPU machine, before GPU time is spent on them. One JSON line per kernel, level and tiling:
 
-    python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8]
+    python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8] [--output-tiles 1024,8]
 
-A tiling is BT,CI,num_warps (FUSED_INPUT_BLOCKS). The levels' shapes come from the experiment config.
+A tiling is BT,CI,num_warps for the input kernels (FUSED_INPUT_BLOCKS) and tile,num_warps for the output kernels
+(FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from the experiment config.
 """
 import argparse, json, os, re, subprocess, tempfile, time
 
@@ -14,13 +15,14 @@ import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
-from seis_wav2vec import fused_input
+from seis_wav2vec import fused_input, fused_output
 from seis_wav2vec.config import load_config
 from seis_wav2vec.unet import BidirectionalmLSTMLayer
 
 CUOBJDUMP = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
-BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out"}  # as under bf16 autocast
-INTS = {"sb", "st", "B"}
+BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out",  # as under bf16 autocast
+        "h", "xc", "z", "y", "dy", "dh", "dxc", "dz"}
+INTS = {"sb", "st", "B", "sz_b", "sz_t"}
 
 
 def resources(fn, constants: dict, num_warps: int, arch: int) -> dict:
@@ -44,6 +46,8 @@ def main():
     p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
     p.add_argument("--tiles", nargs="*", default=[",".join(str(fused_input.FUSED_INPUT_BLOCKS[k])
                                                           for k in ("BT", "CI", "num_warps"))], metavar="BT,CI,WARPS")
+    p.add_argument("--output-tiles", nargs="*", default=[",".join(str(fused_output.FUSED_OUTPUT_BLOCKS[k])
+                                                                 for k in ("tile", "num_warps"))], metavar="TILE,WARPS")
     p.add_argument("--config", default="configs/xlstm_unet_seisbench.yaml")
     args = p.parse_args()
     os.environ.setdefault("TRITON_DEFAULT_FP_FUSION", "1")
@@ -60,6 +64,18 @@ def main():
             for name, fn, extra in (("forward", fused_input._input_fwd, {}),
                                     ("backward", fused_input._input_bwd, {"HAS_DXC": True})):
                 row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, CI=ci, num_warps=warps, arch=args.arch)
+                row.update(resources(fn, {**constants, **extra}, warps, args.arch))
+                print(json.dumps(row), flush=True)
+        for tile in args.output_tiles:
+            elements, warps = map(int, tile.split(","))
+            fused_output.FUSED_OUTPUT_BLOCKS.update(tile=elements, num_warps=warps)
+            constants = fused_output._output_meta(layer.num_directions, T, layer.inner, layer.num_heads,
+                                                  layer.inner // layer.num_heads, 1e-5)
+            bt = constants["BT"]
+            for name, fn, extra in (("output forward", fused_output._output_fwd, {}),
+                                    ("output backward", fused_output._output_bwd,
+                                     {"TS": fused_output.FUSED_OUTPUT_BLOCKS["TS"]})):
+                row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, num_warps=warps, arch=args.arch)
                 row.update(resources(fn, {**constants, **extra}, warps, args.arch))
                 print(json.dumps(row), flush=True)
 

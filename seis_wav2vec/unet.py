@@ -22,15 +22,16 @@ from .config import UNetConfig
 
 try:
     from seis_wav2vec.fused_input import fused_input
+    from seis_wav2vec.fused_output import fused_output
 except ImportError:  # no Triton: it is installed on Linux x86-64 only (pyproject.toml)
-    fused_input = None
+    fused_input = fused_output = None
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
-           'TFLA_LAUNCH', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'FUSED_INPUT', 'kernel_chunk_size', 'installed_version',
-           'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal', 'at_least_float32',
-           'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'mlstm_parallel_kernel', 'BidirectionalmLSTMBlock',
-           'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
+           'TFLA_LAUNCH', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'FUSED_INPUT', 'FUSED_OUTPUT', 'kernel_chunk_size',
+           'installed_version', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal',
+           'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'mlstm_parallel_kernel',
+           'BidirectionalmLSTMBlock', 'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
 
 # %% ../nbs/12_xlstm_unet.ipynb #411e0855
 def kernel_chunk_size(
@@ -355,49 +356,60 @@ def mlstm_parallel_kernel(
 
 # %% ../nbs/12_xlstm_unet.ipynb #6570508d
 @patch
-def cell(
+def to_heads(
     self: BidirectionalmLSTMLayer,
     q: Tensor,  # queries [S, B, T, I]
     k: Tensor,  # keys [S, B, T, I]
     v: Tensor,  # values [S, B, T, I]
     i: Tensor,  # input-gate pre-activations [S, B, T, NH]
     f: Tensor,  # forget-gate pre-activations [S, B, T, NH]
-) -> Tensor:  # normalised hidden states [S, B, T, I]
-    "mLSTM cell on all directions at once (stacked along the batch) followed by the per-head norm."
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:  # q, k, v [S*B, NH, T, DH]; gates [S*B, NH, T]
+    "The cell's inputs in the kernels' layout: directions stacked along the batch, heads before frames."
     heads = lambda x: rearrange(x, "s b t (nh dh) -> (s b) nh t dh", nh=self.num_heads)
     gates = lambda g: rearrange(g, "s b t nh -> (s b) nh t")
-    return self.head_cell(heads(q), heads(k), heads(v), gates(i), gates(f))
+    return heads(q), heads(k), heads(v), gates(i), gates(f)
 
 
 @patch
-def head_cell(
+def raw_cell(
     self: BidirectionalmLSTMLayer,
-    q: Tensor,  # queries [S*B, NH, T, DH], the directions stacked along the batch
+    q: Tensor,  # queries [S*B, NH, T, DH]
     k: Tensor,  # keys [S*B, NH, T, DH]
     v: Tensor,  # values [S*B, NH, T, DH]
     i: Tensor,  # input-gate pre-activations [S*B, NH, T]
     f: Tensor,  # forget-gate pre-activations [S*B, NH, T]
-) -> Tensor:  # normalised hidden states [S, B, T, I]
-    "`cell` on inputs already in the kernels' layout."
-    S, (_, NH, T, DH) = self.num_directions, q.shape
+) -> Tensor:  # hidden states before the per-head norm [S*B, NH, T, DH]
+    "The mLSTM cell on all directions at once: the parallel form on short levels of a GPU, else a chunkwise kernel."
+    T = q.shape[2]
     cfg, kernel = self.cfg, select_kernel(self.cfg, q.device)
     short = T <= cfg.parallel_max_frames and kernel != NATIVE_CHUNKWISE_KERNEL  # a short level on a GPU: one product
     if short and PARALLEL_KERNEL is None:  # the parallel form, compiled into the block
-        h = mlstm_parallel(q, k, v, i, f, eps=self.eps)
-    else:
-        # contiguous here, where the compiled block writes them in that layout, not in the kernel's eager wrapper
-        q, k, v, i, f = (x.contiguous() for x in (q, k, v, i, f))
-        h = (mlstm_parallel_kernel(q, k, v, i, f, PARALLEL_KERNEL, cfg.autocast_kernel_dtype, eps=self.eps) if short
-             else mlstm_chunkwise(q, k, v, i, f, kernel=kernel, chunk_size=cfg.chunk_size,
-                                  autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps))
-    # Per-head norm in float32. It also makes the output blind to the scale of the cell's normaliser,
-    # which is why the Triton backward may skip that gradient.
+        return mlstm_parallel(q, k, v, i, f, eps=self.eps)
+    # contiguous here, where the compiled block writes them in that layout, not in the kernel's eager wrapper
+    q, k, v, i, f = (x.contiguous() for x in (q, k, v, i, f))
+    if short:
+        return mlstm_parallel_kernel(q, k, v, i, f, PARALLEL_KERNEL, cfg.autocast_kernel_dtype, eps=self.eps)
+    return mlstm_chunkwise(q, k, v, i, f, kernel=kernel, chunk_size=cfg.chunk_size,
+                           autocast_kernel_dtype=cfg.autocast_kernel_dtype, eps=self.eps)
+
+
+@patch
+def head_norm(
+    self: BidirectionalmLSTMLayer,
+    h: Tensor,  # hidden states [S*B, NH, T, DH]
+    dtype: torch.dtype,  # of the result (the activations' dtype)
+) -> Tensor:  # normalised hidden states [S, B, T, I]
+    "Per-head norm in float32, scaled by 1 + norm_weight, back in the activations' layout."
+    # The norm also makes the output blind to the scale of the cell's normaliser, which is why the Triton backward
+    # may skip that gradient.
+    S, NH, DH = self.num_directions, self.num_heads, h.shape[-1]
     h = rearrange(F.layer_norm(at_least_float32(h), (DH,), eps=1e-5), "(s b) nh t dh -> s b nh t dh", s=S)
     h = h * (1 + rearrange(self.norm_weight, "s (nh dh) -> s 1 nh 1 dh", nh=NH))
-    return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(q.dtype)
+    return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(dtype)
 
 # %% ../nbs/12_xlstm_unet.ipynb #c5e685a2
 FUSED_INPUT = False  # on a GPU: `fused_input` (12c_fused_input) for the conv, q/k/v maps, gates and heads' layout
+FUSED_OUTPUT = False  # on a GPU: `fused_output` (12d_fused_output) for the norm, skip, directions' sum and gate
 
 
 @patch
@@ -406,16 +418,19 @@ def forward(
     x: Tensor,  # normalised residual stream [B, T, D]
 ) -> Tensor:  # [B, T, D]
     x_inner, z = self.proj_up(x).chunk(2, dim=-1)  # [B, T, I] each
+    for name, on, fn in (("FUSED_INPUT", FUSED_INPUT, fused_input), ("FUSED_OUTPUT", FUSED_OUTPUT, fused_output)):
+        if on and x.is_cuda and fn is None:
+            raise RuntimeError(f"unet.{name} needs Triton, which is not installed here; set it to False")
     if FUSED_INPUT and x.is_cuda:
-        if fused_input is None:
-            raise RuntimeError("unet.FUSED_INPUT needs Triton, which is not installed here; set it to False")
         q, k, v, i, f, xc = fused_input(self, x_inner)  # the cell's inputs in its layout; xc [S, B, T, I]
-        h = self.head_cell(q, k, v, i, f)
     else:
         xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1
         xc = F.silu(self.causal_conv(xs))
-        h = self.cell(*self.projections(xc, xs))
-    h = h + self.skip[:, None, None, :] * xc  # [S, B, T, I]
+        q, k, v, i, f = self.to_heads(*self.projections(xc, xs))
+    h = self.raw_cell(q, k, v, i, f)  # [S*B, NH, T, DH]
+    if FUSED_OUTPUT and x.is_cuda:
+        return self.proj_down(fused_output(self, h, xc, z))
+    h = self.head_norm(h, q.dtype) + self.skip[:, None, None, :] * xc  # [S, B, T, I]
     h = h[0] + h[1].flip(1) if self.num_directions == 2 else h[0]
     return self.proj_down(h * F.silu(z))
 

@@ -13,7 +13,8 @@ from einops import rearrange
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['FUSED_INPUT_BLOCKS', 'FusedInput', 'fused_input', 'reference_input', 'check_fused_input']
+__all__ = ['FUSED_INPUT_BLOCKS', 'FusedInput', 'fused_input', 'reference_input', 'check_layer', 'relative_errors',
+           'check_fused_input']
 
 # %% ../nbs/12c_fused_input.ipynb #5eef5985
 @triton.jit
@@ -267,6 +268,42 @@ def reference_input(
     return heads(q), heads(k), heads(v), gates(i), gates(f), xc
 
 
+def check_layer(
+    d_model: int,  # layer width
+    num_heads: int,
+    device: str,
+    bidirectional: bool,  # False: one direction (S = 1)
+    seed: int,
+):
+    "A random `BidirectionalmLSTMLayer` for the fused kernels' checks: gates that read the input, blocks off identity."
+    from seis_wav2vec.config import UNetConfig
+    from seis_wav2vec.unet import BidirectionalmLSTMLayer
+    torch.manual_seed(seed)
+    layer = BidirectionalmLSTMLayer(d_model, UNetConfig(mlstm_num_heads=num_heads, bidirectional=bidirectional))
+    layer = layer.to(device)
+    with torch.no_grad():
+        for p in layer.parameters(): p.add_(0.2 * torch.randn_like(p))
+    return layer
+
+
+def relative_errors(
+    fused,  # () -> the fused path's outputs (a tuple of tensors)
+    reference,  # () -> the reference path's outputs, the same
+    names: list[str],  # of the outputs, then of the tensors in `wrt`
+    wrt: list[Tensor],  # tensors whose gradients are compared
+    device: str,
+    seed: int,
+) -> dict[str, float]:  # relative error of each output and gradient against the reference
+    "Both paths' outputs, and gradients of the same random linear loss of them, compared."
+    results = []
+    for run in (fused, reference):
+        outs = run()
+        g = torch.Generator(device=device).manual_seed(seed + 1)
+        loss = sum((o.float() * torch.randn(o.shape, device=device, generator=g)).sum() for o in outs)
+        results.append([o.float() for o in outs] + [t.float() for t in torch.autograd.grad(loss, wrt)])
+    return {name: ((a - b).norm() / b.norm()).item() for name, a, b in zip(names, *results)}
+
+
 def check_fused_input(
     d_model: int = 32,  # layer width
     frames: int = 40,  # T (not a multiple of the frame tile, to test the edges)
@@ -277,22 +314,14 @@ def check_fused_input(
     bidirectional: bool = True,  # False: one direction (S = 1)
 ) -> dict[str, float]:  # relative error of each output and gradient against `reference_input`
     "`fused_input` against `reference_input` on one random layer: outputs, and gradients of a random linear loss."
-    from seis_wav2vec.config import UNetConfig
-    from seis_wav2vec.unet import BidirectionalmLSTMLayer
-    torch.manual_seed(seed)
-    layer = BidirectionalmLSTMLayer(d_model, UNetConfig(mlstm_num_heads=num_heads, bidirectional=bidirectional))
-    layer = layer.to(device)
-    with torch.no_grad():
-        for p in layer.parameters(): p.add_(0.2 * torch.randn_like(p))  # gates that read the input, blocks off identity
+    layer = check_layer(d_model, num_heads, device, bidirectional, seed)
     x_inner = torch.randn(2, frames, 2 * layer.inner, device=device, dtype=dtype)[..., :layer.inner].requires_grad_()
     names = ["q", "k", "v", "i", "f", "xc", "x_inner", "conv_weight", "conv_bias", "q_weight", "k_weight", "v_weight",
              "gate_weight", "gate_bias"]
-    params = [x_inner] + [getattr(layer, name) for name in names[7:]]
-    results = []
-    for fn in (fused_input, reference_input):
-        with torch.autocast(torch.device(device).type, torch.bfloat16, enabled=dtype == torch.bfloat16):
-            outs = fn(layer, x_inner)
-        g = torch.Generator(device=device).manual_seed(seed + 1)
-        loss = sum((o.float() * torch.randn(o.shape, device=device, generator=g)).sum() for o in outs)
-        results.append([o.float() for o in outs] + [p.float() for p in torch.autograd.grad(loss, params)])
-    return {name: ((a - b).norm() / b.norm()).item() for name, a, b in zip(names, *results)}
+    autocast = lambda: torch.autocast(torch.device(device).type, torch.bfloat16, enabled=dtype == torch.bfloat16)
+    def path(fn):
+        def run():
+            with autocast(): return fn(layer, x_inner)
+        return run
+    return relative_errors(path(fused_input), path(reference_input), names,
+                           [x_inner] + [getattr(layer, name) for name in names[7:]], device, seed)

@@ -11,6 +11,8 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
+from .fused_input import check_layer, relative_errors
+
 # %% auto #0
 __all__ = ['FUSED_OUTPUT_BLOCKS', 'FusedOutput', 'fused_output', 'reference_output', 'check_fused_output']
 
@@ -182,23 +184,11 @@ def check_fused_output(
     bidirectional: bool = True,  # False: one direction (S = 1)
 ) -> dict[str, float]:  # relative error of the output and each gradient against `reference_output`
     "`fused_output` against `reference_output` on one random layer: output, and gradients of a random linear loss."
-    from seis_wav2vec.config import UNetConfig
-    from seis_wav2vec.unet import BidirectionalmLSTMLayer
-    torch.manual_seed(seed)
-    cfg = UNetConfig(mlstm_num_heads=num_heads, bidirectional=bidirectional)
-    layer = BidirectionalmLSTMLayer(d_model, cfg).to(device)
-    with torch.no_grad():
-        for p in layer.parameters(): p.add_(0.2 * torch.randn_like(p))
+    layer = check_layer(d_model, num_heads, device, bidirectional, seed)
     S, B, I, NH = layer.num_directions, 2, layer.inner, num_heads
     h = (3 * torch.randn(S * B, NH, frames, I // NH, device=device) + 1).to(dtype).requires_grad_()
     xc = torch.randn(S, B, frames, I, device=device, dtype=dtype, requires_grad=True)
     z = torch.randn(B, frames, 2 * I, device=device, dtype=dtype)[..., I:].requires_grad_()  # strided, as proj_up's
-    names = ["y", "h", "xc", "z", "norm_weight", "skip"]
-    inputs = [h, xc, z, layer.norm_weight, layer.skip]
-    results = []
-    for fn in (fused_output, reference_output):
-        y = fn(layer, h, xc, z)
-        g = torch.Generator(device=device).manual_seed(seed + 1)
-        loss = (y.float() * torch.randn(y.shape, device=device, generator=g)).sum()
-        results.append([y.float()] + [t.float() for t in torch.autograd.grad(loss, inputs)])
-    return {name: ((a - b).norm() / b.norm()).item() for name, a, b in zip(names, *results)}
+    return relative_errors(lambda: (fused_output(layer, h, xc, z),), lambda: (reference_output(layer, h, xc, z),),
+                           ["y", "h", "xc", "z", "norm_weight", "skip"], [h, xc, z, layer.norm_weight, layer.skip],
+                           device, seed)

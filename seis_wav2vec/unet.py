@@ -564,10 +564,8 @@ def compile_blocks(
     # one compiled graph per level shape, train/eval and grad mode: more than torch's default of 8 recompilations
     torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 64)
     blocks = [m for m in module.modules() if isinstance(m, BidirectionalmLSTMBlock)]
-    for block in blocks[:1]:  # Triton's LLVM guard goes up now, not while dynamo traces the first call
-        cfg = block.mlstm.cfg
-        if cfg.kernel_backend != "native" and block.mlstm.skip.is_cuda:
-            avoid_kernel_compile_abort(cfg.autocast_kernel_dtype)
+    if blocks and blocks[0].mlstm.skip.is_cuda and blocks[0].mlstm.cfg.kernel_backend != "native":
+        avoid_kernel_compile_abort(blocks[0].mlstm.cfg.autocast_kernel_dtype)  # now, not inside dynamo's first trace
     for block in blocks:  # a second call leaves a compiled block as it is (compiling again would start over)
         if block._compiled_call_impl is None: block.compile(dynamic=False, mode=mode)
     return len(blocks)

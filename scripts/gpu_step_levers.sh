@@ -3,7 +3,7 @@
 # several code variants, one after the other in one call on one GPU, so that the figures compare on one machine.
 # A variant is NAME:KERNEL:PATCH: KERNEL sets unet.PARALLEL_KERNEL for the short U-Net levels (empty: the compiled
 # parallel form), or, where it holds a "=", seis_wav2vec.unet settings in the form of scripts/stage_anatomy.py --set,
-# joined by commas (PROJECTIONS=pointwise,TFLA_LAUNCH.num_stages_intra=2); PATCH is a diff applied to the working tree
+# joined by commas (FUSED_OUTPUT=True,TFLA_LAUNCH.num_stages_intra=2); PATCH is a diff applied to the working tree
 # for that variant and reverted after it (empty: none).
 # Each variant takes about 1.5 minutes; everything lands in $OUT.
 #   VARIANTS="base:: kernel:parallel--triton_limit_headdim:" bash scripts/gpu_step_levers.sh
@@ -25,7 +25,8 @@ from stage_anatomy import apply_settings
 spec = sys.argv.pop(1)
 if "=" in spec: apply_settings(spec.split(","))
 else: unet.PARALLEL_KERNEL = spec or None
-print("seis_wav2vec.unet settings:", {k: getattr(unet, k) for k in ("PARALLEL_KERNEL", "PROJECTIONS", "TFLA_LAUNCH")})
+print("seis_wav2vec.unet settings:",
+      {k: getattr(unet, k) for k in ("PARALLEL_KERNEL", "TFLA_LAUNCH", "FUSED_INPUT", "FUSED_OUTPUT")})
 benchmark.main()
 PY
   echo "$name (rc $?):"; grep "^| ours" "$OUT/$name/benchmark.md"

@@ -10,6 +10,7 @@ import __future__
 import argparse
 import ast
 import json
+import linecache
 import os
 import re
 import sys
@@ -40,9 +41,11 @@ def main(argv=None) -> int:
         if "from __future__ import annotations" in code:  # IPython keeps a cell's future import for the cells after it
             future |= __future__.annotations.compiler_flag
         tree = ast.parse(code)
+        name = f"<{args.notebook.name} cell {k}>"  # in linecache, as IPython does: Triton's @jit reads a kernel's source
+        linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)
         shown = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None  # a cell's last expression
-        exec(compile(tree, f"{args.notebook.name} cell {k}", "exec", flags=future), namespace)
-        value = eval(compile(ast.Expression(shown.value), f"{args.notebook.name} cell {k}", "eval", flags=future), namespace) if shown else None
+        exec(compile(tree, name, "exec", flags=future), namespace)
+        value = eval(compile(ast.Expression(shown.value), name, "eval", flags=future), namespace) if shown else None
         print(f"cell {k}: ran in {time.time() - t0:.1f} s", flush=True)
         if value is not None: print("   ->", repr(value)[:1000], flush=True)  # shown as the notebook shows it
         if args.until and cell.get("id") == args.until:

@@ -61,6 +61,7 @@ def main():
             x = layer.proj_up.weight.new_empty(1, T, layer.inner)  # only the shapes matter
             n = fused_input._shapes(x, layer.conv_weight, layer.q_weight, layer.num_heads, layer.gate_soft_cap)
             constants = {k: n[k] for k in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP")}
+            constants["LOW"] = True  # bf16 operands, as under autocast
             for name, fn, extra in (("forward", fused_input._input_fwd, {}),
                                     ("backward", fused_input._input_bwd, {"HAS_DXC": True})):
                 row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, CI=ci, num_warps=warps, arch=args.arch)

@@ -22,13 +22,13 @@ from omegaconf import errors as oc_errors
 
 # %% auto #0
 __all__ = ['KERNEL_BACKENDS', 'KERNEL_DTYPES', 'FF_ACTIVATIONS', 'LOSS_FRAMES', 'NEGATIVE_POOLS', 'OFFLINE_DATASETS',
-           'BENCHMARK_DATASETS', 'NORM_TYPES', 'PRECISIONS', 'LEGACY_KEYS', 'LEGACY_DROPPED', 'ConfigError', 'Rule',
-           'positive', 'at_least', 'in_range', 'one_of', 'power_of_two', 'setting', 'deferred_checks', 'Section',
-           'collect_problems', 'EncoderConfig', 'MaskingConfig', 'mlstm_inner_width', 'UNetConfig', 'QuantizerConfig',
-           'HeadConfig', 'ModelConfig', 'dataset_name_problem', 'DataConfig', 'LoaderConfig', 'OptimizerConfig',
-           'TrainerConfig', 'geometry_problems', 'ExperimentConfig', 'legacy_key', 'is_legacy_layout',
-           'convert_legacy_config', 'check_keys', 'split_override', 'config_from_dict', 'read_config_yaml',
-           'load_config', 'config_to_dict', 'save_config', 'config_diff', 'main']
+           'BENCHMARK_DATASETS', 'NORM_TYPES', 'PRECISIONS', 'TFLA_MAX_CHUNK', 'LEGACY_KEYS', 'LEGACY_DROPPED',
+           'ConfigError', 'Rule', 'positive', 'at_least', 'in_range', 'one_of', 'power_of_two', 'setting',
+           'deferred_checks', 'Section', 'collect_problems', 'EncoderConfig', 'MaskingConfig', 'mlstm_inner_width',
+           'UNetConfig', 'QuantizerConfig', 'HeadConfig', 'ModelConfig', 'dataset_name_problem', 'DataConfig',
+           'LoaderConfig', 'OptimizerConfig', 'TrainerConfig', 'geometry_problems', 'ExperimentConfig', 'legacy_key',
+           'is_legacy_layout', 'convert_legacy_config', 'check_keys', 'split_override', 'config_from_dict',
+           'read_config_yaml', 'load_config', 'config_to_dict', 'save_config', 'config_diff', 'main']
 
 # %% ../nbs/20_config.ipynb #99aa63f5
 class ConfigError(ValueError):
@@ -339,6 +339,9 @@ class TrainerConfig(Section):
         return out
 
 # %% ../nbs/20_config.ipynb #a27b14cc
+TFLA_MAX_CHUNK = 128  # the largest chunk at which the TFLA kernel's gradients agree with the exact cell
+
+
 def geometry_problems(cfg: ExperimentConfig) -> list[str]:
     "What in the window length, encoder strides, U-Net pools and chunk size does not fit together."
     e, u, S = cfg.model.encoder, cfg.model.unet, cfg.data.sample_len
@@ -355,6 +358,12 @@ def geometry_problems(cfg: ExperimentConfig) -> list[str]:
         return [f"model.unet.chunk_size={u.chunk_size}: the U-Net levels have {u.levels(frames)} frames and {bad} "
                 "are not multiples of it, so the kernels would pad every sequence; choose data.sample_len or "
                 "model.unet.chunk_size so that every level is a multiple of the chunk size or shorter than one"]
+    tfla = [n for n in u.levels(frames) if n > max(u.parallel_max_frames, TFLA_MAX_CHUNK)]
+    if u.kernel_backend != "native" and u.chunk_size > TFLA_MAX_CHUNK and tfla:
+        return [f"model.unet.chunk_size={u.chunk_size}: on a GPU the TFLA kernel runs the levels of {tfla} frames, "
+                f"and its gradients at chunks above {TFLA_MAX_CHUNK} are wrong (10 to 48 % off the exact cell at chunk "
+                "256, benchmarks/results/2026-12-02_h200_fused_and_grads/); use model.unet.chunk_size=128 (the same "
+                "model: the chunk only tiles the computation), or model.unet.kernel_backend=native"]
     return []
 
 @dataclass

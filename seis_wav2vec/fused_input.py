@@ -14,12 +14,32 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['FUSED_INPUT_BLOCKS', 'FusedInput', 'fused_input', 'reference_input', 'check_layer', 'relative_errors',
-           'check_fused_input']
+           'check_fused_input', 'fused_layer_errors']
 
 # %% ../nbs/12c_fused_input.ipynb #5eef5985
 @triton.jit
 def _tanh(x):
     return 2.0 * tl.sigmoid(2.0 * x) - 1.0
+
+
+@triton.jit
+def _dot(a, b, LOW: tl.constexpr):
+    "a @ b with float32 sums: bf16 operands on the tensor cores under autocast (LOW), exact float32 products otherwise."
+    if LOW:
+        return tl.dot(a.to(tl.bfloat16), b.to(tl.bfloat16))
+    else:
+        return tl.dot(a, b, input_precision="ieee")
+
+
+@triton.jit
+def _block_tile(w, s, c, I: tl.constexpr, BS: tl.constexpr, TRANSPOSED: tl.constexpr):
+    "Direction s's block-diagonal map over channels c [CI] as a dense tile A[c_out, c_in] [CI, CI], zero off blocks."
+    if TRANSPOSED:  # A^T[c_in, c_out]
+        c_in, c_out = c[:, None], c[None, :]
+    else:
+        c_out, c_in = c[:, None], c[None, :]
+    # [S, I/BS, BS, BS] weights: row c_out % BS of block c_out // BS is at (s * I + c_out) * BS, column c_in % BS
+    return tl.load(w + (s * I + c_out) * BS + c_in % BS, mask=(c_out // BS) == (c_in // BS), other=0.0)
 
 
 @triton.jit
@@ -40,42 +60,28 @@ def _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T: tl.constexpr, I: tl.constexpr,
 
 
 @triton.jit
-def _gate_back(dg, g_ptr, gmask):
-    "The gates' gradient [BT, GP] sent back to q, k or v through their gate weights at g_ptr [GP, CI]: [BT, CI]"
-    return tl.dot(dg, tl.load(g_ptr, mask=gmask, other=0.0), input_precision="ieee")
-
-
-@triton.jit
 def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gb, q, k, v, gi, gf, xc_out,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
                G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               TS: tl.constexpr, CAP: tl.constexpr):
+               TS: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr):
     "One program: BT frames of direction s of sequence b, all I channels in tiles of CI."
     tb, b, s = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     t = tb * BT + tl.arange(0, BT)
     tm = (t < T)[:, None]
     r = tl.arange(0, GP)  # gate rows: NH input gates, then NH forget gates, zero-padded to GP >= 16 for tl.dot
     g = tl.zeros((BT, GP), dtype=tl.float32)
-    lc = tl.arange(0, CI)[None, :] + tl.zeros((BT, CI), dtype=tl.int32)  # channel within the tile [BT, CI]
     for c0 in range(0, I, CI):
         c = c0 + tl.arange(0, CI)
         _, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
-        qc = tl.zeros((BT, CI), dtype=tl.float32)
-        kc = tl.zeros((BT, CI), dtype=tl.float32)
-        vc = tl.zeros((BT, CI), dtype=tl.float32)
-        # block-diagonal maps: channel c sums the BS channels (c // BS) * BS + d of its block, gathered within the tile
-        for d in tl.static_range(BS):
-            idx = (lc // BS) * BS + d
-            w = (s * I + c) * BS + d  # [S, I/BS, BS, BS] weights: row c % BS of block c // BS, column d
-            xc_d = tl.gather(xc, idx, axis=1)
-            qc += tl.load(wq + w)[None, :] * xc_d
-            kc += tl.load(wk + w)[None, :] * xc_d
-            vc += tl.load(wv + w)[None, :] * tl.gather(xs, idx, axis=1)
+        # the block maps, as products with the tile's block-diagonal slice of each map: q = xc A_q^T
+        qc = _dot(xc, _block_tile(wq, s, c, I, BS, True), LOW)  # [BT, CI]
+        kc = _dot(xc, _block_tile(wk, s, c, I, BS, True), LOW)
+        vc = _dot(xs, _block_tile(wv, s, c, I, BS, True), LOW)
         gT = gw + (s * G + r[None, :]) * (3 * I) + c[:, None]  # gate weights over q, k, v, transposed: [CI, GP]
         gmask = (r < G)[None, :]
-        g += tl.dot(qc, tl.load(gT, mask=gmask, other=0.0), input_precision="ieee")
-        g += tl.dot(kc, tl.load(gT + I, mask=gmask, other=0.0), input_precision="ieee")
-        g += tl.dot(vc, tl.load(gT + 2 * I, mask=gmask, other=0.0), input_precision="ieee")
+        g += _dot(qc, tl.load(gT, mask=gmask, other=0.0), LOW)
+        g += _dot(kc, tl.load(gT + I, mask=gmask, other=0.0), LOW)
+        g += _dot(vc, tl.load(gT + 2 * I, mask=gmask, other=0.0), LOW)
         head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
         tl.store(q + head, qc.to(q.dtype.element_ty), mask=tm)
         tl.store(k + head, kc.to(k.dtype.element_ty), mask=tm)
@@ -95,7 +101,7 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
                dconv_out, dxs_out, pwq, pwk, pwv, pgw, pgb,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
                G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               TS: tl.constexpr, CAP: tl.constexpr, HAS_DXC: tl.constexpr):
+               TS: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr):
     "One program: CI channels of direction s of sequence b over TS frames, in steps of BT."
     cblk, sbi, ts = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     s, b = sbi // B, sbi % B
@@ -103,18 +109,18 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
     c = cblk * CI + tl.arange(0, CI)
     r = tl.arange(0, GP)
     gmask = (r < G)[:, None]
+    a_q, a_k, a_v = (_block_tile(wq, s, c, I, BS, False), _block_tile(wk, s, c, I, BS, False),
+                     _block_tile(wv, s, c, I, BS, False))  # [CI, CI] each, loaded once
     acc_gq = tl.zeros((GP, CI), dtype=tl.float32)
     acc_gk = tl.zeros((GP, CI), dtype=tl.float32)
     acc_gv = tl.zeros((GP, CI), dtype=tl.float32)
     acc_gb = tl.zeros((GP,), dtype=tl.float32)
-    # weight-gradient sums: acc_w*[d][c] = sum_t dy[t, c] x[t, (c // BS) * BS + d], the blocks' entry (c % BS, d)
-    acc_wq = tl.zeros((BS, CI), dtype=tl.float32)
-    acc_wk = tl.zeros((BS, CI), dtype=tl.float32)
-    acc_wv = tl.zeros((BS, CI), dtype=tl.float32)
-    dsel = tl.arange(0, BS)[:, None]
-    lc = tl.arange(0, CI)[None, :] + tl.zeros((BT, CI), dtype=tl.int32)  # channel within the tile [BT, CI]
-    for t0 in range(ts * TS, tl.minimum(ts * TS + TS, T), BT):
-        t = t0 + tl.arange(0, BT)
+    # the maps' weight gradients dA[c_out, c_in] = sum_t dy[t, c_out] x[t, c_in]; only the blocks' entries are kept
+    acc_wq = tl.zeros((CI, CI), dtype=tl.float32)
+    acc_wk = tl.zeros((CI, CI), dtype=tl.float32)
+    acc_wv = tl.zeros((CI, CI), dtype=tl.float32)
+    for t0 in range(0, TS, BT):  # TS <= T rounded up to BT: frames past T are masked
+        t = ts * TS + t0 + tl.arange(0, BT)
         tm = (t < T)[:, None]
         rr = r[None, :]
         gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
@@ -124,36 +130,27 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
             capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
             dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
         conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
+        qc = _dot(xc, tl.trans(a_q), LOW)  # recomputed for the gate weights' gradient
+        kc = _dot(xc, tl.trans(a_k), LOW)
+        vc = _dot(xs, tl.trans(a_v), LOW)
         # the total gradients of q, k, v at channels c: from the cell, and through the gates
         head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
         g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # [GP, CI]
-        dqc = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_c, gmask)
-        dkc = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_c + I, gmask)
-        dvc = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + _gate_back(dg, g_c + 2 * I, gmask)
-        qc = tl.zeros((BT, CI), dtype=tl.float32)
-        kc = tl.zeros((BT, CI), dtype=tl.float32)
-        vc = tl.zeros((BT, CI), dtype=tl.float32)
-        dxc = tl.zeros((BT, CI), dtype=tl.float32)
-        dxs = tl.zeros((BT, CI), dtype=tl.float32)
-        for d in tl.static_range(BS):
-            idx = (lc // BS) * BS + d  # the d-th channel of each channel's block, within the tile
-            w = (s * I + c) * BS + d  # entry (c % BS, d) of c's block
-            xc_d, xs_d = tl.gather(xc, idx, axis=1), tl.gather(xs, idx, axis=1)
-            qc += tl.load(wq + w)[None, :] * xc_d
-            kc += tl.load(wk + w)[None, :] * xc_d
-            vc += tl.load(wv + w)[None, :] * xs_d
-            acc_wq += tl.where(dsel == d, tl.sum(dqc * xc_d, axis=0)[None, :], 0.0)
-            acc_wk += tl.where(dsel == d, tl.sum(dkc * xc_d, axis=0)[None, :], 0.0)
-            acc_wv += tl.where(dsel == d, tl.sum(dvc * xs_d, axis=0)[None, :], 0.0)
-            # transposed blocks: channel c takes the gradient of channel cd of its block through entry (d, c % BS)
-            wt = (s * I + (c // BS) * BS + d) * BS + c % BS
-            dxc += (tl.load(wq + wt)[None, :] * tl.gather(dqc, idx, axis=1)
-                    + tl.load(wk + wt)[None, :] * tl.gather(dkc, idx, axis=1))
-            dxs += tl.load(wv + wt)[None, :] * tl.gather(dvc, idx, axis=1)
+        dqc = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32)
+        dkc = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32)
+        dvc = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32)
+        dqc += _dot(dg, tl.load(g_c, mask=gmask, other=0.0), LOW)
+        dkc += _dot(dg, tl.load(g_c + I, mask=gmask, other=0.0), LOW)
+        dvc += _dot(dg, tl.load(g_c + 2 * I, mask=gmask, other=0.0), LOW)
+        dxc = _dot(dqc, a_q, LOW) + _dot(dkc, a_k, LOW)  # back through the maps: dx = dy A
+        dxs = _dot(dvc, a_v, LOW)
+        acc_wq += _dot(tl.trans(dqc), xc, LOW)
+        acc_wk += _dot(tl.trans(dkc), xc, LOW)
+        acc_wv += _dot(tl.trans(dvc), xs, LOW)
         dgT = tl.trans(dg)  # [GP, BT]
-        acc_gq += tl.dot(dgT, qc, input_precision="ieee")
-        acc_gk += tl.dot(dgT, kc, input_precision="ieee")
-        acc_gv += tl.dot(dgT, vc, input_precision="ieee")
+        acc_gq += _dot(dgT, qc, LOW)
+        acc_gk += _dot(dgT, kc, LOW)
+        acc_gv += _dot(dgT, vc, LOW)
         acc_gb += tl.sum(dg, axis=0)
         act = ((s * B + b) * T + t[:, None]) * I + c[None, :]
         if HAS_DXC:
@@ -163,10 +160,12 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
         tl.store(dxs_out + act, dxs.to(dxs_out.dtype.element_ty), mask=tm)
     # this program's share of the weight gradients, summed over sequences and frame spans afterwards
     part = (s * B + b) * NTS + ts
-    wpart = (part * I + c[None, :]) * BS + dsel  # [S*B*NTS, I/BS, BS, BS] laid out as [.., I, BS]
-    tl.store(pwq + wpart, acc_wq)
-    tl.store(pwk + wpart, acc_wk)
-    tl.store(pwv + wpart, acc_wv)
+    c_out, c_in = c[:, None], c[None, :]
+    wpart = (part * I + c_out) * BS + c_in % BS  # [S*B*NTS, I/BS, BS, BS]: the blocks' entries of the [CI, CI] sums
+    blocks = (c_out // BS) == (c_in // BS)
+    tl.store(pwq + wpart, acc_wq, mask=blocks)
+    tl.store(pwk + wpart, acc_wk, mask=blocks)
+    tl.store(pwv + wpart, acc_wv, mask=blocks)
     gpart = (part * G + r[:, None]) * (3 * I) + c[None, :]
     tl.store(pgw + gpart, acc_gq, mask=gmask)
     tl.store(pgw + gpart + I, acc_gk, mask=gmask)
@@ -174,9 +173,10 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
     if cblk == 0:
         tl.store(pgb + part * G + r, acc_gb, mask=r < G)
 
+
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
 # tiles of the fused input kernels: BT frames by CI channels; TS frames per backward program; warps per program
-FUSED_INPUT_BLOCKS = {"BT": 16, "CI": 32, "TS": 128, "num_warps": 8}
+FUSED_INPUT_BLOCKS = {"BT": 32, "CI": 32, "TS": 128, "num_warps": 8}
 
 
 def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None) -> dict:
@@ -185,11 +185,16 @@ def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, g
     S, K, _ = conv_weight.shape
     G, BS = 2 * num_heads, q_weight.shape[-1]
     CI = min(FUSED_INPUT_BLOCKS["CI"], I)
+    BT, TS = FUSED_INPUT_BLOCKS["BT"], FUSED_INPUT_BLOCKS["TS"]
     if I % num_heads or I % CI or CI % BS or (I // num_heads) % BS:
         raise ValueError(f"fused input: inner width {I} must divide by num_heads={num_heads} and by the channel tile "
                          f"{CI}, and the tile and the head width by the block size {BS}; set unet.FUSED_INPUT = False")
+    if TS % BT:
+        raise ValueError(f"FUSED_INPUT_BLOCKS: the backward span TS={TS} must be a multiple of the frame tile BT={BT}")
+    TS = min(TS, triton.cdiv(T, BT) * BT)  # a span no longer than the sequence
     return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=max(16, triton.next_power_of_2(G)),
-                BS=BS, BT=FUSED_INPUT_BLOCKS["BT"], CI=CI, TS=FUSED_INPUT_BLOCKS["TS"], CAP=float(gate_soft_cap or 0.0))
+                BS=BS, BT=BT, CI=CI, TS=TS, CAP=float(gate_soft_cap or 0.0),
+                LOW=xu.dtype != torch.float32)
 
 
 class FusedInput(torch.autograd.Function):
@@ -205,7 +210,7 @@ class FusedInput(torch.autograd.Function):
         q, k, v = (xu.new_empty(S * B, NH, T, DH) for _ in range(3))
         i, f = (torch.empty(S * B, NH, T, device=xu.device, dtype=torch.float32) for _ in range(2))
         xc = xu.new_empty(S, B, T, I)
-        meta = {key: n[key] for key in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP")}
+        meta = {key: n[key] for key in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP", "LOW")}
         meta["num_warps"] = FUSED_INPUT_BLOCKS["num_warps"]
         _input_fwd[(triton.cdiv(T, n["BT"]), B, S)](xu, xu.stride(0), xu.stride(1), *w, q, k, v, i, f, xc, B, **meta)
         ctx.save_for_backward(xu, *w[:6], i, f)
@@ -325,3 +330,36 @@ def check_fused_input(
         return run
     return relative_errors(path(fused_input), path(reference_input), names,
                            [x_inner] + [getattr(layer, name) for name in names[7:]], device, seed)
+
+def fused_layer_errors(
+    setting: str,  # the `seis_wav2vec.unet` switch of the fused path: "FUSED_INPUT" or "FUSED_OUTPUT"
+    d_model: int = 128,  # layer width (128: the experiment's first level)
+    frames: int = 1024,
+    batch: int = 4,
+    device: str = "cuda",
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:  # per path: relative error of the output and each gradient
+    "A whole `BidirectionalmLSTMLayer` under bf16 autocast with and without the fused path, against its own in float32."
+    from seis_wav2vec import unet
+    from seis_wav2vec.config import UNetConfig
+    torch.manual_seed(seed)
+    layer = unet.BidirectionalmLSTMLayer(d_model, UNetConfig()).to(device)
+    with torch.no_grad():
+        for p in layer.parameters(): p.add_(0.1 * torch.randn_like(p))
+    x = torch.randn(batch, frames, d_model, device=device, requires_grad=True)
+    names = ["output", "input", *(n for n, _ in layer.named_parameters())]
+
+    def run(fused: bool, bf16: bool) -> list[Tensor]:
+        before = getattr(unet, setting)
+        setattr(unet, setting, fused)
+        try:
+            with torch.autocast(torch.device(device).type, torch.bfloat16, enabled=bf16):
+                y = layer(x).float()
+            return [y, *torch.autograd.grad(y.square().mean(), [x, *layer.parameters()])]
+        finally:
+            setattr(unet, setting, before)
+
+    exact = run(False, bf16=False)
+    return {path: {n: ((a - b).norm() / b.norm()).item() for n, a, b in zip(names, run(fused, True), exact)}
+            for path, fused in (("fused, bf16 autocast", True), ("layer's own, bf16 autocast", False))}
+

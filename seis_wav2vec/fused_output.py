@@ -11,7 +11,7 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from .fused_input import check_layer, relative_errors
+from .fused_input import check_layer, fused_layer_errors, relative_errors
 
 # %% auto #0
 __all__ = ['FUSED_OUTPUT_BLOCKS', 'FusedOutput', 'fused_output', 'reference_output', 'check_fused_output']
@@ -81,8 +81,8 @@ def _output_bwd(h, xc, z, sz_b, sz_t, nw, skip, dy, dh, dxc, dz, part_nw, part_s
     acc_nw1 = tl.zeros((DH,), dtype=tl.float32)
     acc_sk0 = tl.zeros((DH,), dtype=tl.float32)
     acc_sk1 = tl.zeros((DH,), dtype=tl.float32)
-    for t0 in range(ts * TS, tl.minimum(ts * TS + TS, T), BT):
-        t = t0 + tl.arange(0, BT)
+    for t0 in range(0, TS, BT):  # TS <= T rounded up to BT: frames past T are masked
+        t = ts * TS + t0 + tl.arange(0, BT)
         tm = (t < T)[:, None]
         zv = tl.load(z + b * sz_b + t[:, None] * sz_t + c[None, :], mask=tm, other=0.0).to(tl.float32)
         sig = tl.sigmoid(zv)
@@ -140,8 +140,11 @@ class FusedOutput(torch.autograd.Function):
     @staticmethod
     def backward(ctx, dy):
         h, xc, z, norm_weight, skip = ctx.saved_tensors
-        meta = {**ctx.meta, "TS": FUSED_OUTPUT_BLOCKS["TS"]}
         S, B, T, I = xc.shape
+        BT, TS = ctx.meta["BT"], FUSED_OUTPUT_BLOCKS["TS"]
+        if TS % BT:
+            raise ValueError(f"FUSED_OUTPUT_BLOCKS: the backward span TS={TS} must be a multiple of the frame tile {BT}")
+        meta = {**ctx.meta, "TS": min(TS, triton.cdiv(T, BT) * BT)}  # a span no longer than the sequence
         NH = h.shape[1]
         dh, dxc, dz = torch.empty_like(h), torch.empty_like(xc), z.new_empty(B, T, I)
         n_spans = triton.cdiv(T, meta["TS"])

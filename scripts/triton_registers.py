@@ -11,6 +11,7 @@ A tiling is BT,CI,num_warps for the input kernels (FUSED_INPUT_BLOCKS) and tile,
 """
 import argparse, json, os, re, subprocess, tempfile, time
 
+import torch
 import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
@@ -58,10 +59,9 @@ def main():
         for tile in args.tiles:
             bt, ci, warps = map(int, tile.split(","))
             fused_input.FUSED_INPUT_BLOCKS.update(BT=bt, CI=ci, num_warps=warps)
-            x = layer.proj_up.weight.new_empty(1, T, layer.inner)  # only the shapes matter
+            x = layer.proj_up.weight.new_empty(1, T, layer.inner, dtype=torch.bfloat16)  # as under autocast; shapes only
             n = fused_input._shapes(x, layer.conv_weight, layer.q_weight, layer.num_heads, layer.gate_soft_cap)
-            constants = {k: n[k] for k in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP")}
-            constants["LOW"] = True  # bf16 operands, as under autocast
+            constants = {k: n[k] for k in fused_input._CONSTANTS}
             for name, fn, extra in (("forward", fused_input._input_fwd, {}),
                                     ("backward", fused_input._input_bwd, {"HAS_DXC": True})):
                 row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, CI=ci, num_warps=warps, arch=args.arch)

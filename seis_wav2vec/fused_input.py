@@ -173,10 +173,12 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
     if cblk == 0:
         tl.store(pgb + part * G + r, acc_gb, mask=r < G)
 
-
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
 # tiles of the fused input kernels: BT frames by CI channels; TS frames per backward program; warps per program
 FUSED_INPUT_BLOCKS = {"BT": 32, "CI": 32, "TS": 128, "num_warps": 8}
+
+
+_CONSTANTS = ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP", "LOW")  # the kernels' constexprs
 
 
 def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None) -> dict:
@@ -210,7 +212,7 @@ class FusedInput(torch.autograd.Function):
         q, k, v = (xu.new_empty(S * B, NH, T, DH) for _ in range(3))
         i, f = (torch.empty(S * B, NH, T, device=xu.device, dtype=torch.float32) for _ in range(2))
         xc = xu.new_empty(S, B, T, I)
-        meta = {key: n[key] for key in ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP", "LOW")}
+        meta = {key: n[key] for key in _CONSTANTS}
         meta["num_warps"] = FUSED_INPUT_BLOCKS["num_warps"]
         _input_fwd[(triton.cdiv(T, n["BT"]), B, S)](xu, xu.stride(0), xu.stride(1), *w, q, k, v, i, f, xc, B, **meta)
         ctx.save_for_backward(xu, *w[:6], i, f)
@@ -330,6 +332,7 @@ def check_fused_input(
         return run
     return relative_errors(path(fused_input), path(reference_input), names,
                            [x_inner] + [getattr(layer, name) for name in names[7:]], device, seed)
+
 
 def fused_layer_errors(
     setting: str,  # the `seis_wav2vec.unet` switch of the fused path: "FUSED_INPUT" or "FUSED_OUTPUT"

@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from .config import EncoderConfig
 
 # %% auto #0
-__all__ = ['conv_padding', 'receptive_field', 'ConvBlock', 'ConvFeatureEncoder']
+__all__ = ['conv_padding', 'receptive_field', 'ConvBlock', 'ConvFeatureEncoder', 'non_finite_rows']
 
 # %% ../nbs/11_encoder.ipynb #1035d95b
 def conv_padding(
@@ -93,6 +93,15 @@ class ConvFeatureEncoder(nn.Module):
         return self.norm(rearrange(x, "b d f -> b f d"))
 
 # %% ../nbs/11_encoder.ipynb #22c9a368
+@torch.compiler.disable  # a host sync: a compiled encoder calls it as is, without a graph-break warning
+def non_finite_rows(
+    x: Tensor, # a batch [B, ...]
+) -> list[int]: # rows holding a NaN or an infinity; [] for a finite batch
+    "Batch rows of `x` with a non-finite value: one device sync, two where there are some."
+    if bool(torch.isfinite(x).all()): return []
+    return (~torch.isfinite(x)).flatten(1).any(1).nonzero().squeeze(1).tolist()
+
+
 @patch
 def check_waveforms(self: ConvFeatureEncoder, waveforms, check_finite=True):
     "Errors for inputs the encoder cannot read, saying what was seen and what to pass instead"
@@ -110,9 +119,8 @@ def check_waveforms(self: ConvFeatureEncoder, waveforms, check_finite=True):
     if T < hop or T % hop:
         raise ValueError(f"waveforms have T={T} samples, not a positive multiple of the frame hop {hop} "
                          f"(stride**n_layers); crop or pad the window, e.g. to {max(hop, T - T % hop)} samples")
-    # one device sync per batch: a trace normalised by a zero std (a dead channel) arrives as NaN
-    if check_finite and not bool(torch.isfinite(waveforms).all()):
-        bad = (~torch.isfinite(waveforms)).flatten(1).any(1).nonzero().squeeze(1).tolist()
+    # a trace normalised by a zero std (a dead channel) arrives as NaN
+    if check_finite and (bad := non_finite_rows(waveforms)):
         raise ValueError(f"waveforms contain NaN or infinite values, in batch rows {bad[:10]}"
                          f"{' ...' if len(bad) > 10 else ''}; a channel normalised by a zero std gives NaN: "
                          f"drop or repair those traces")

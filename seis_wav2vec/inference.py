@@ -37,7 +37,7 @@ def stream_to_array(stream: obspy.Stream, # one instrument's traces
                     sampling_rate: float = SAMPLING_RATE, # Hz of the output
                     component_order: str = "ZNE", # C
                    ) -> tuple[np.ndarray, obspy.UTCDateTime]: # waveforms [C, N] float32, time of sample 0
-    "The traces of one instrument as one array at `sampling_rate`, components in `component_order`."
+    "The traces of one instrument as one array at `sampling_rate`, components in `component_order`, gaps zero."
     instruments = sorted({tr.id[:-1] for tr in stream})
     if len(instruments) != 1:
         raise ValueError(f"expected the traces of one instrument, got {instruments or 'no traces'}; pick one with "
@@ -46,13 +46,15 @@ def stream_to_array(stream: obspy.Stream, # one instrument's traces
     if unknown := sorted({tr.stats.channel[-1:] for tr in stream} - set(known)):
         raise ValueError(f"components {unknown} of {instruments[0]} are none of {component_order} (or 1, 2 for N, E); "
                          "rotate R/T traces to N/E first (obspy's stream.rotate('RT->NE', back_azimuth=...))")
-    st = stream.copy()
-    for tr in st:
+    st = stream.split()  # a copy; traces merged with gaps (masked arrays) become their recorded pieces
+    for tr in st:  # each piece resampled alone, so no gap's fill value reaches the filters
         data = tr.data.astype(np.float64)
         if tr.stats.sampling_rate != sampling_rate:
             data = resample_waveform(data, tr.stats.sampling_rate, sampling_rate)
             tr.stats.sampling_rate = sampling_rate  # (npts follows the data)
         tr.data = data
+    st.traces = [tr for tr in st if tr.stats.npts]  # a one-sample piece may resample to none
+    if not st: raise ValueError(f"the stream of {instruments[0]} holds no samples")
     st.merge(fill_value=0)
     start, end = min(tr.stats.starttime for tr in st), max(tr.stats.endtime for tr in st)
     st.trim(start, end, pad=True, fill_value=0, nearest_sample=True)
@@ -149,11 +151,13 @@ class SeisWav2vecPicker(sbm.WaveformModel):
 
     @staticmethod
     def resample(stream: obspy.Stream, sampling_rate: float, zerophase: bool = True):
-        "Resample in place as the training data is resampled (`data.resample_waveform`, zero-phase)."
+        "Resample in place as the training data is resampled (`data.resample_waveform`, zero-phase), piece by piece."
+        stream.traces = stream.split().traces  # traces merged with gaps (masked) as their pieces: no fill is filtered
         for tr in stream:
             if tr.stats.sampling_rate != sampling_rate:
                 tr.data = resample_waveform(tr.data.astype(np.float64), tr.stats.sampling_rate, sampling_rate)
                 tr.stats.sampling_rate = sampling_rate
+        stream.traces = [tr for tr in stream if tr.stats.npts]  # a one-sample piece may resample to none
 
     def annotate_stream_pre(self, stream: obspy.Stream, argdict: dict) -> obspy.Stream:
         "Refuse NaN or infinite samples at once, naming the traces (the model cannot read them), then resample."

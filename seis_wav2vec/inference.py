@@ -160,12 +160,12 @@ class SeisWav2vecPicker(sbm.WaveformModel):
         stream.traces = [tr for tr in stream if tr.stats.npts]  # a one-sample piece may resample to none
 
     def annotate_stream_pre(self, stream: obspy.Stream, argdict: dict) -> obspy.Stream:
-        "Refuse NaN or infinite samples at once, naming the traces (the model cannot read them), then resample."
+        "Refuse NaN or infinite samples at once, naming the traces; resample; pad recordings shorter than a window."
         if bad := [f"{tr.id} ({int((~np.isfinite(tr.data)).sum())} samples)" for tr in stream
                    if not np.isfinite(tr.data).all()]:
             raise ValueError(f"NaN or infinite samples in {', '.join(bad)}; replace them (e.g. by interpolation, or "
                              "split the stream at them) before annotating")
-        return super().annotate_stream_pre(stream, argdict)
+        return self.pad_short(super().annotate_stream_pre(stream, argdict))
 
 # %% ../nbs/41_inference.ipynb #d4aeb971
 @patch
@@ -183,6 +183,35 @@ def forward(self: SeisWav2vecPicker, x: Tensor, # [B, C, T]
 @patch
 def annotate_batch_post(self: SeisWav2vecPicker, batch: Tensor, piggyback, argdict: dict) -> Tensor:
     return batch.transpose(-1, -2)   # SeisBench stacks [B, T, L]
+
+# %% ../nbs/41_inference.ipynb #7afd72cb
+@patch
+def pad_short(self: SeisWav2vecPicker, stream: obspy.Stream, # resampled to the model's rate (changed in place)
+             ) -> obspy.Stream:
+    "Each instrument recorded for less than one window as one demeaned trace per component, zero-padded to a window."
+    window = (self.in_samples - 1) / self.sampling_rate  # s from a window's first sample to its last
+    for instrument in sorted({tr.id[:-1] for tr in stream}):
+        traces = obspy.Stream([tr for tr in stream if tr.id[:-1] == instrument])
+        start = min(tr.stats.starttime for tr in traces)
+        if max(tr.stats.endtime for tr in traces) - start >= window: continue  # SeisBench annotates it as it is
+        short = traces.copy().merge(fill_value=0)  # one trace per component, gaps zero as in the training data
+        for tr in short: tr.data = tr.data.astype(np.float64) - tr.data.mean()  # so the padding is no step
+        short.trim(start, start + window, pad=True, fill_value=0.0)
+        stream.traces = [tr for tr in stream if tr.id[:-1] != instrument] + short.traces
+    return stream
+
+@patch
+async def annotate_async(self: SeisWav2vecPicker, stream: obspy.Stream, copy: bool = True, **kwargs) -> obspy.Stream:
+    "SeisBench's `annotate_async`, with the annotations of a recording padded by `pad_short` cut back to it."
+    ends = {}  # network.station.location (the annotations' id without the channel) -> last recorded time
+    for tr in stream:
+        key = tr.id.rsplit(".", 1)[0]
+        ends[key] = max(ends.get(key, tr.stats.endtime), tr.stats.endtime)
+    output = await super(SeisWav2vecPicker, self).annotate_async(stream, copy=copy, **kwargs)
+    for tr in output:
+        end = ends.get(tr.id.rsplit(".", 1)[0])
+        if end is not None and tr.stats.endtime > end: tr.trim(endtime=end)
+    return output
 
 # %% ../nbs/41_inference.ipynb #16193aca
 @patch

@@ -7,7 +7,8 @@ output and the input gradients are from those of the library's default settings.
         [--against-float64]
 
 Without `--configs` it runs a built-in list that changes one setting of the default at a time (chunk sizes, block
-sizes, warps, pipeline stages). The inputs are those of the trainer's step at batch 64: both directions stacked on
+sizes, warps, pipeline stages). A setting with a "kernel" key runs that chunkwise kernel of `mlstm_kernels` instead,
+e.g. '[{}, {"kernel": "chunkwise--triton_limit_chunk", "chunk_size": 64}]'. The inputs are those of the trainer's step at batch 64: both directions stacked on
 the batch, q, k, v in bf16, gates in float32. Each row records DISABLE_LLVM_OPT as the process saw it, since Triton
 reads it when it compiles (12_xlstm_unet, `avoid_kernel_compile_abort`).
 """
@@ -68,9 +69,19 @@ def rel(a, b):
     return ((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30)).item()
 
 
+TFLA = "chunkwise--triton_xl_chunk"
+
+
+def kernel_name(config):
+    "The kernel a setting runs: TFLA, or the chunkwise kernel of `mlstm_kernels` its \"kernel\" key names."
+    return config.get("kernel", TFLA)
+
+
 def kernel_settings(config):
     "A setting's keywords on top of those `mlstm_chunkwise` passes (12_xlstm_unet): chunk 128, chunk states kept."
-    return {"chunk_size": 128, "recompute_states_in_bw": False, **config}
+    settings = {key: value for key, value in config.items() if key != "kernel"}
+    if kernel_name(config) != TFLA: return settings  # another kernel: its own defaults and the setting's keywords
+    return {"chunk_size": 128, "recompute_states_in_bw": False, **settings}
 
 
 def run(kernel, args_, dh, config, n):
@@ -111,7 +122,6 @@ def main():
                    help="also compare each setting, after the per-head norm, with the exact cell in float64")
     args = p.parse_args()
     cfg = load_config(args.config)
-    kernel = get_mlstm_kernel("chunkwise--triton_xl_chunk")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("a") as out:
         for level in args.levels:
@@ -126,6 +136,7 @@ def main():
                            DISABLE_LLVM_OPT=os.environ.get("DISABLE_LLVM_OPT"))
                 t0 = time.perf_counter()
                 try:
+                    kernel = get_mlstm_kernel(kernel_name(config))
                     fw, both, h, grads = run(kernel, x, dh, config, args.n)
                     row.update(fw_ms=round(fw, 4), fwbw_ms=round(both, 4), bw_ms=round(both - fw, 4))
                     if ref is None: ref = (h, grads)  # the first setting, the library's default, is the reference

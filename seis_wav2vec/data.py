@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['DOWNLOAD_ENV', 'NUMBERED_HORIZONTALS', 'DECIMATE_MIN_SAMPLES', 'SPLITS', 'REPAIR_KINDS', 'resolve_loader',
            'DatasetNotCachedError', 'CorruptWaveformsError', 'open_dataset', 'harmonise_components',
-           'resample_waveform', 'WaveformWindows', 'WindowSampler', 'make_dataloader', 'windows_per_second']
+           'resample_waveform', 'WaveformWindows', 'WindowSampler', 'EmptySplitError', 'make_dataloader',
+           'windows_per_second']
 
 # %% ../nbs/00_data.ipynb #98b79b61
 import dataclasses
@@ -393,6 +394,9 @@ class WindowSampler(DistributedSampler):
     def __len__(self): return self.num_samples - self.start
 
 # %% ../nbs/00_data.ipynb #5d4c0cad
+class EmptySplitError(ValueError):
+    "A split the run needs holds no trace."
+
 def make_dataloader(dataset_cfg: DataConfig,
                     loader_cfg: LoaderConfig, # null values are derived from the machine (`resolve_loader`)
                     split: str = "train", # 'train', 'dev' or 'test'
@@ -409,7 +413,11 @@ def make_dataloader(dataset_cfg: DataConfig,
         dataset_cfg = dataclasses.replace(dataset_cfg, seed=seed)
     windows = WaveformWindows.from_config(dataset_cfg, split, datasets)
     if len(windows) == 0:
-        raise ValueError(f"The {split} split of {dataset_cfg.dataset_name} is empty.")
+        sampled = " that data.training_fraction keeps" if split == "train" and dataset_cfg.training_fraction < 1 else ""
+        raise EmptySplitError(
+            f"The {split} split of {dataset_cfg.dataset_name} is empty: no trace{sampled} has {split!r} in the "
+            "metadata's split column. SeisBench names the splits train, dev and test: rename the column's values "
+            "(e.g. 'val' to 'dev'), or drop the column to split each dataset 90/5/5 by a seeded draw.")
     train = split == "train"
     sampler = WindowSampler(windows, num_replicas=world_size, rank=rank, shuffle=train, seed=dataset_cfg.seed,
                             drop_last=train)

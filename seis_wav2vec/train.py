@@ -35,7 +35,7 @@ from .checkpoint import (CheckpointError, atomic_write_bytes, checkpoint_bytes, 
 from .config import (ConfigError, ExperimentConfig, config_diff, config_to_dict, load_config,
                                  save_config)
 from .contrastive import ContrastiveModel
-from .data import REPAIR_KINDS, WaveformWindows, make_dataloader, open_dataset
+from .data import REPAIR_KINDS, EmptySplitError, WaveformWindows, make_dataloader, open_dataset
 from .quantizer import gumbel_temperature
 from .step import STEP_METRICS, StepResult, TrainingStep, autocast_for, step_metrics
 
@@ -304,7 +304,8 @@ def data_size_problems(cfg: ExperimentConfig, world_size: int) -> list[str]:
                         f"loader.batch_size to at most {max(1, per_rank // A)} or use fewer processes")
     if len(WaveformWindows.from_config(cfg.data, "dev", datasets)) == 0:
         problems.append(f"data.dataset_name={cfg.data.dataset_name}: no dataset has a trace in its dev split, so the run "
-                        "cannot validate; give the metadata's split column 'dev' rows (SeisBench splits train/dev/test)")
+                        "cannot validate; SeisBench names the splits train, dev and test: rename the split column's "
+                        "values (e.g. 'val' to 'dev'), or drop the column to split each dataset 90/5/5 by a seeded draw")
     return problems
 
 # %% ../nbs/21_train.ipynb #541cf00a
@@ -397,8 +398,11 @@ def make_loaders(cfg: ExperimentConfig, env: DistEnv) -> tuple[DataLoader, DataL
     for turn in (True, False):
         if env.is_main == turn: datasets = [open_dataset(name, cfg.data) for name in cfg.data.dataset_name]
         if env.world_size > 1: dist.barrier()
-    return tuple(make_dataloader(cfg.data, cfg.loader, split, env.rank, env.world_size, datasets=datasets,
-                                 device=env.device, processes_per_node=env.local_world_size) for split in ("train", "dev"))
+    try:
+        return tuple(make_dataloader(cfg.data, cfg.loader, split, env.rank, env.world_size, datasets=datasets,
+                                     device=env.device, processes_per_node=env.local_world_size)
+                     for split in ("train", "dev"))
+    except EmptySplitError as e: raise ConfigError(str(e)) from e  # the data, not the code: a message, no traceback
 
 # %% ../nbs/21_train.ipynb #1998c206
 @dataclass

@@ -5,6 +5,7 @@
 # %% ../nbs/21_train.ipynb #66af2711
 from __future__ import annotations
 import argparse
+import copy
 import ctypes
 import errno
 import fcntl
@@ -40,12 +41,13 @@ from .quantizer import gumbel_temperature
 from .step import STEP_METRICS, StepResult, TrainingStep, autocast_for, step_metrics
 
 # %% auto #0
-__all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'REPAIR_WARN_SHARE', 'RESUME_SECTIONS', 'DistEnv', 'die_with_launcher',
+__all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'STEP_HEADROOM', 'REPAIR_WARN_SHARE', 'RESUME_SECTIONS', 'DistEnv', 'die_with_launcher',
            'setup_distributed', 'teardown_distributed', 'derive_seed', 'seed_everything', 'RunLength', 'run_length',
            'MetricsLog', 'validate', 'ranks_in_sync', 'RunStopped', 'Fault', 'parse_faults', 'FaultPlan',
-           'divergence_stats', 'DivergenceGuard', 'device_problems', 'data_size_problems', 'check_launch', 'RunLock',
-           'default_run_dir', 'probe_run_dir', 'prepare_run_dir', 'make_loaders', 'Interval', 'check_world', 'Trainer',
-           'train', 'resume_override_problems', 'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
+           'divergence_stats', 'DivergenceGuard', 'device_problems', 'data_size_problems', 'check_launch',
+           'saved_activation_bytes', 'available_memory', 'cpu_memory_problems', 'RunLock', 'default_run_dir',
+           'probe_run_dir', 'prepare_run_dir', 'make_loaders', 'Interval', 'check_world', 'Trainer', 'train',
+           'resume_override_problems', 'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
 
 # %% ../nbs/21_train.ipynb #be79af36
 @dataclass
@@ -312,7 +314,7 @@ def data_size_problems(cfg: ExperimentConfig, world_size: int) -> list[str]:
 def check_launch(cfg: ExperimentConfig, # the experiment (already validated when it was read)
                  world_size: int | None = None, # processes in all; None: trainer.devices x trainer.num_nodes
                  cuda_devices: int | None = None, # GPUs on this machine; None: torch.cuda.device_count()
-                 open_data: bool = False, # also open the datasets to check the batch size against their size
+                 open_data: bool = False, # also open the datasets (batch size against their size) and, on a CPU, probe memory
                 ):
     "Raise one `ConfigError` listing every problem that would stop or spoil the run, before any process starts."
     world_size = world_size or cfg.trainer.devices * cfg.trainer.num_nodes
@@ -321,7 +323,64 @@ def check_launch(cfg: ExperimentConfig, # the experiment (already validated when
     if open_data and not problems:
         try: problems += data_size_problems(cfg, world_size)
         except (OSError, ValueError) as e: problems.append(f"data.dataset_name: {e}")
+        if cuda_devices == 0 or cfg.trainer.accelerator == "cpu":  # it would train on this machine's CPUs
+            problems += cpu_memory_problems(cfg, ContrastiveModel.from_experiment(cfg), cfg.trainer.devices)
     if problems: raise ConfigError("the config cannot run:\n  - " + "\n  - ".join(problems))
+
+# %% ../nbs/21_train.ipynb #02a2eb1b
+def saved_activation_bytes(model: nn.Module, # a `ContrastiveModel` on the CPU
+                           windows: int, # B, windows in the probe batch
+                           sample_len: int, # T, samples per window
+                          ) -> int:
+    "Bytes that one training forward of `windows` random windows saves for the backward, measured on a copy of `model`."
+    probe, seen, total = copy.deepcopy(model).train(), set(), 0
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        storage = t.untyped_storage()  # views share their storage: count each once
+        if storage.data_ptr() not in seen:
+            seen.add(storage.data_ptr())
+            total += storage.nbytes()
+        return t
+    with torch.random.fork_rng(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        probe(torch.randn(windows, probe.backbone.channels, sample_len), generator=torch.Generator().manual_seed(0),
+              check_finite=False)
+    return total
+
+def available_memory() -> int | None:
+    "Bytes of memory the machine can give new allocations (MemAvailable of /proc/meminfo); None where it cannot say."
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError): return None
+
+# A step's peak resident memory above the lower bound below: 1.3 GiB for the experiment config on a CPU (batches of 8,
+# 16 and 32 windows measured 6.1, 10.9 and 20.5 GiB against bounds of 4.8, 9.6 and 19.2). The batch size the message
+# suggests leaves this much room.
+STEP_HEADROOM = 2 * 2**30
+
+def cpu_memory_problems(cfg: ExperimentConfig,
+                        model: nn.Module, # the run's `ContrastiveModel`, on the CPU
+                        processes_per_node: int = 1, # training processes sharing this machine's memory
+                        available: int | None = None, # bytes free; None: `available_memory()`
+                       ) -> list[str]:
+    "Whether a training step at loader.batch_size can fit this machine's free memory (a lower bound of what it needs)."
+    available = available_memory() if available is None else available
+    if available is None: return []
+    B, n, GiB = cfg.loader.batch_size, processes_per_node, 2**30
+    one, two = (saved_activation_bytes(model, b, cfg.data.sample_len) for b in (1, 2))
+    per_window = max(two - one, 1)
+    state = 3 * sum(p.numel() * p.element_size() for p in model.parameters())  # gradients and two moments
+    need = n * (state + one + (B - 1) * per_window)  # `one` holds the weights and the first window's activations
+    if need <= available: return []
+    fits = int((available / n - state - one - STEP_HEADROOM) // per_window) + 1
+    A = cfg.trainer.accumulate_grad_batches
+    k = math.ceil(B / max(fits, 1))  # micro-batches per batch of B, each of at most `fits` windows
+    remedy = (f"set loader.batch_size={math.ceil(B / k)} trainer.accumulate_grad_batches={k * A} "
+              f"({math.ceil(B / k) * k * A} windows per optimizer step, {B * A} now), " if fits >= 1 else "")
+    return [f"loader.batch_size={B}: a training step on this CPU needs at least {need / GiB:.1f} GiB"
+            f"{f' for {n} processes' if n > 1 else ''} ({per_window / GiB:.2f} GiB of activations per window), but "
+            f"the machine has {available / GiB:.1f} GiB free; {remedy}use configs/smoke.yaml for a CPU-sized run, or "
+            "train on a GPU"]
 
 # %% ../nbs/21_train.ipynb #301b6af5
 class RunLock:
@@ -455,6 +514,8 @@ class Trainer:
         if env.device.type == "cpu" and cfg.trainer.cpu_threads: torch.set_num_threads(cfg.trainer.cpu_threads)
         seed_everything(cfg.trainer.seed)
         self.model = ContrastiveModel.from_experiment(cfg).to(env.device)
+        if env.device.type == "cpu" and (problems := cpu_memory_problems(cfg, self.model, env.local_world_size)):
+            raise ConfigError("the config cannot run:\n  - " + "\n  - ".join(problems))  # before anything is written
         if cfg.trainer.compile and env.device.type == "cuda": self.model.compile_blocks()
         size = 3 * sum(p.numel() * p.element_size() for p in self.model.parameters())  # weights and Adam's two moments
         self.lock = prepare_run_dir(self.run_dir, cfg, resume is not None, env, size)

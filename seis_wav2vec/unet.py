@@ -28,10 +28,11 @@ except ImportError:  # no Triton: it is installed on Linux x86-64 only (pyprojec
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
-           'TFLA_LAUNCH', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'FUSED_INPUT', 'FUSED_OUTPUT', 'kernel_chunk_size',
-           'installed_version', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise', 'block_diagonal',
-           'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel', 'mlstm_parallel_kernel',
-           'BidirectionalmLSTMBlock', 'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet', 'compile_blocks']
+           'TFLA_LAUNCH', 'GRID_LIMIT', 'GATE_SOFT_CAP', 'PARALLEL_KERNEL', 'FUSED_INPUT', 'FUSED_OUTPUT',
+           'kernel_chunk_size', 'installed_version', 'avoid_kernel_compile_abort', 'select_kernel', 'mlstm_chunkwise',
+           'block_diagonal', 'at_least_float32', 'soft_cap', 'BidirectionalmLSTMLayer', 'mlstm_parallel',
+           'mlstm_parallel_kernel', 'BidirectionalmLSTMBlock', 'mlstm_stage', 'DownPool', 'UpPool', 'XLSTMUNet',
+           'compile_blocks']
 
 # %% ../nbs/12_xlstm_unet.ipynb #411e0855
 def kernel_chunk_size(
@@ -108,6 +109,10 @@ def select_kernel(
 # %% ../nbs/12_xlstm_unet.ipynb #3aac3870
 TFLA_KERNEL, TFLA_KEEP_STATES = "chunkwise--triton_xl_chunk", True
 TFLA_LAUNCH = {}  # launch settings passed to the TFLA kernel (block sizes, warps, stages); {}: the library's defaults
+# CUDA's limit on a launch grid's y and z extents. The chunkwise Triton kernels put chunks x sequences x heads on one
+# of them, so at 1,024 frames in 8 chunks of 128 with 4 heads a call takes at most 2,047 sequences (1,023 windows in
+# both directions); longer batches are cut into calls of at most that many sequences.
+GRID_LIMIT = 65535
 
 
 @torch.compiler.disable  # torch.compile leaves the kernel call as it is (compile_blocks)
@@ -122,7 +127,7 @@ def mlstm_chunkwise(
     autocast_kernel_dtype: str = "bfloat16",  # kernel input dtype under autocast (Triton kernels)
     eps: float = 1e-6,  # floor added to the normaliser
 ) -> Tensor:  # hidden states [B, NH, T, DH], before the per-head norm
-    "Causal mLSTM cell over any length T: pads T to a multiple of the kernel chunk, runs one kernel call, crops."
+    "Causal mLSTM cell over any length T and batch: pads T to a multiple of the kernel chunk, runs the kernel, crops."
     T = q.shape[2]
     chunk = kernel_chunk_size(T, chunk_size)
     pad = -T % chunk
@@ -135,11 +140,13 @@ def mlstm_chunkwise(
     # and DH 64, 0.375x the bf16 q, k, v) instead of running its state recurrence a second time
     keep = {"recompute_states_in_bw": False} if kernel == TFLA_KERNEL and TFLA_KEEP_STATES else {}
     if kernel == TFLA_KERNEL: keep.update(TFLA_LAUNCH)
-    h = get_mlstm_kernel(kernel)(
+    call = lambda q, k, v, i, f: get_mlstm_kernel(kernel)(
         q=q, k=k, v=v, i=i, f=f, chunk_size=chunk, eps=eps, return_last_states=False,
         autocast_kernel_dtype=getattr(torch, autocast_kernel_dtype), **keep,
     )
-    return h[:, :, :T]
+    rows = max(1, GRID_LIMIT // (q.shape[1] * (q.shape[2] // chunk)))  # sequences one launch can take
+    if q.shape[0] <= rows: return call(q, k, v, i, f)[:, :, :T]
+    return torch.cat([call(*parts) for parts in zip(*(t.split(rows) for t in (q, k, v, i, f)))])[:, :, :T]
 
 # %% ../nbs/12_xlstm_unet.ipynb #ed6099a5
 GATE_SOFT_CAP = 15.0

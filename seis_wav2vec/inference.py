@@ -152,7 +152,8 @@ class SeisWav2vecPicker(sbm.WaveformModel):
     @staticmethod
     def resample(stream: obspy.Stream, sampling_rate: float, zerophase: bool = True):
         "Resample in place as the training data is resampled (`data.resample_waveform`, zero-phase), piece by piece."
-        stream.traces = stream.split().traces  # traces merged with gaps (masked) as their pieces: no fill is filtered
+        if any(np.ma.isMaskedArray(tr.data) for tr in stream):  # traces merged with gaps: their recorded pieces,
+            stream.traces = stream.split().traces  # so no fill value is filtered in
         for tr in stream:
             if tr.stats.sampling_rate != sampling_rate:
                 tr.data = resample_waveform(tr.data.astype(np.float64), tr.stats.sampling_rate, sampling_rate)

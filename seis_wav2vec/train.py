@@ -36,7 +36,8 @@ from .checkpoint import (CheckpointError, atomic_write_bytes, checkpoint_bytes, 
 from .config import (ConfigError, ExperimentConfig, config_diff, config_to_dict, load_config,
                                  save_config)
 from .contrastive import ContrastiveModel
-from .data import REPAIR_KINDS, EmptySplitError, WaveformWindows, make_dataloader, open_dataset
+from .data import (REPAIR_KINDS, SPLIT_REMEDY, EmptySplitError, WaveformWindows, make_dataloader,
+                               open_dataset)
 from .quantizer import gumbel_temperature
 from .step import STEP_METRICS, StepResult, TrainingStep, autocast_for, step_metrics
 
@@ -306,8 +307,7 @@ def data_size_problems(cfg: ExperimentConfig, world_size: int) -> list[str]:
                         f"loader.batch_size to at most {max(1, per_rank // A)} or use fewer processes")
     if len(WaveformWindows.from_config(cfg.data, "dev", datasets)) == 0:
         problems.append(f"data.dataset_name={cfg.data.dataset_name}: no dataset has a trace in its dev split, so the run "
-                        "cannot validate; SeisBench names the splits train, dev and test: rename the split column's "
-                        "values (e.g. 'val' to 'dev'), or drop the column to split each dataset 90/5/5 by a seeded draw")
+                        f"cannot validate; {SPLIT_REMEDY}")
     return problems
 
 # %% ../nbs/21_train.ipynb #541cf00a

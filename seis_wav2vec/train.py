@@ -333,18 +333,16 @@ def saved_activation_bytes(model: nn.Module, # a `ContrastiveModel` on the CPU
                            sample_len: int, # T, samples per window
                           ) -> int:
     "Bytes that one training forward of `windows` random windows saves for the backward, measured on a copy of `model`."
-    probe, seen, total = copy.deepcopy(model).train(), set(), 0
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        nonlocal total
+    probe, kept = copy.deepcopy(model).train(), {}  # data pointer -> storage, held until the probe ends, as a step would
+    def pack(t: torch.Tensor) -> None:
         storage = t.untyped_storage()  # views share their storage: count each once
-        if storage.data_ptr() not in seen:
-            seen.add(storage.data_ptr())
-            total += storage.nbytes()
-        return t
-    with torch.random.fork_rng(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        kept.setdefault(storage.data_ptr(), storage)
+        # the graph keeps nothing: the probe never runs backward, and a saved output that held itself would be a
+        # reference cycle through the autograd graph, which Python's collector cannot free (1.3 GiB a probe)
+    with torch.random.fork_rng(), torch.autograd.graph.saved_tensors_hooks(pack, lambda _: None):
         probe(torch.randn(windows, probe.backbone.channels, sample_len), generator=torch.Generator().manual_seed(0),
               check_finite=False)
-    return total
+    return sum(storage.nbytes() for storage in kept.values())
 
 def available_memory() -> int | None:
     "Bytes of memory the machine can give new allocations (MemAvailable of /proc/meminfo); None where it cannot say."
@@ -353,9 +351,9 @@ def available_memory() -> int | None:
             return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
     except (OSError, StopIteration, ValueError): return None
 
-# A step's peak resident memory above the lower bound below: 1.3 GiB for the experiment config on a CPU (batches of 8,
-# 16 and 32 windows measured 6.1, 10.9 and 20.5 GiB against bounds of 4.8, 9.6 and 19.2). The batch size the message
-# suggests leaves this much room.
+# A step's peak resident memory above the lower bound below, the Python process's own 0.5 GiB included: 1.2 to 1.5 GiB
+# for the experiment config on a CPU (`scripts/cpu_step_memory.py`: batches of 8, 16 and 32 windows peaked at 6.3, 11.4
+# and 20.8 GiB against bounds of 5.0, 9.8 and 19.4). The batch size the message suggests leaves this much room.
 STEP_HEADROOM = 2 * 2**30
 
 def cpu_memory_problems(cfg: ExperimentConfig,

@@ -21,7 +21,7 @@ from .data import SAMPLING_RATE, resample_waveform
 from .downstream import LABELS, PhasePicker, load_picker, normalise_waveforms
 
 # %% auto #0
-__all__ = ['export_backbone', 'stream_to_array', 'embed', 'SeisWav2vecPicker']
+__all__ = ['export_backbone', 'resample_stream', 'stream_to_array', 'embed', 'SeisWav2vecPicker']
 
 # %% ../nbs/41_inference.ipynb #8c39effa
 def export_backbone(backbone: Backbone, # pretrained encoder and U-Net
@@ -32,6 +32,19 @@ def export_backbone(backbone: Backbone, # pretrained encoder and U-Net
 
 # %% ../nbs/41_inference.ipynb #e259d78a
 _COMPONENT_ALIASES = {"Z": "Z3", "N": "N1", "E": "E2"}
+
+def resample_stream(stream: obspy.Stream, # changed in place
+                    sampling_rate: float, # Hz wanted
+                   ) -> obspy.Stream:
+    "Resample every trace as the training data is resampled (`resample_waveform`); gappy traces piece by piece."
+    if any(np.ma.isMaskedArray(tr.data) for tr in stream):  # traces merged with gaps: their recorded pieces,
+        stream.traces = stream.split().traces  # so no gap's fill value reaches the filters
+    for tr in stream:
+        if tr.stats.sampling_rate != sampling_rate:
+            tr.data = resample_waveform(tr.data.astype(np.float64), tr.stats.sampling_rate, sampling_rate)
+            tr.stats.sampling_rate = sampling_rate  # (npts follows the data)
+    stream.traces = [tr for tr in stream if tr.stats.npts]  # a one-sample piece may resample to none
+    return stream
 
 def stream_to_array(stream: obspy.Stream, # one instrument's traces
                     sampling_rate: float = SAMPLING_RATE, # Hz of the output
@@ -46,15 +59,9 @@ def stream_to_array(stream: obspy.Stream, # one instrument's traces
     if unknown := sorted({tr.stats.channel[-1:] for tr in stream} - set(known)):
         raise ValueError(f"components {unknown} of {instruments[0]} are none of {component_order} (or 1, 2 for N, E); "
                          "rotate R/T traces to N/E first (obspy's stream.rotate('RT->NE', back_azimuth=...))")
-    st = stream.split()  # a copy; traces merged with gaps (masked arrays) become their recorded pieces
-    for tr in st:  # each piece resampled alone, so no gap's fill value reaches the filters
-        data = tr.data.astype(np.float64)
-        if tr.stats.sampling_rate != sampling_rate:
-            data = resample_waveform(data, tr.stats.sampling_rate, sampling_rate)
-            tr.stats.sampling_rate = sampling_rate  # (npts follows the data)
-        tr.data = data
-    st.traces = [tr for tr in st if tr.stats.npts]  # a one-sample piece may resample to none
+    st = resample_stream(stream.copy(), sampling_rate)
     if not st: raise ValueError(f"the stream of {instruments[0]} holds no samples")
+    for tr in st: tr.data = tr.data.astype(np.float64)  # one dtype, as merging pieces of a channel needs
     st.merge(fill_value=0)
     start, end = min(tr.stats.starttime for tr in st), max(tr.stats.endtime for tr in st)
     st.trim(start, end, pad=True, fill_value=0, nearest_sample=True)
@@ -151,14 +158,8 @@ class SeisWav2vecPicker(sbm.WaveformModel):
 
     @staticmethod
     def resample(stream: obspy.Stream, sampling_rate: float, zerophase: bool = True):
-        "Resample in place as the training data is resampled (`data.resample_waveform`, zero-phase), piece by piece."
-        if any(np.ma.isMaskedArray(tr.data) for tr in stream):  # traces merged with gaps: their recorded pieces,
-            stream.traces = stream.split().traces  # so no fill value is filtered in
-        for tr in stream:
-            if tr.stats.sampling_rate != sampling_rate:
-                tr.data = resample_waveform(tr.data.astype(np.float64), tr.stats.sampling_rate, sampling_rate)
-                tr.stats.sampling_rate = sampling_rate
-        stream.traces = [tr for tr in stream if tr.stats.npts]  # a one-sample piece may resample to none
+        "Resample in place as the training data is resampled (`resample_stream`, zero-phase)."
+        resample_stream(stream, sampling_rate)
 
     def annotate_stream_pre(self, stream: obspy.Stream, argdict: dict) -> obspy.Stream:
         "Refuse NaN or infinite samples at once, naming the traces; resample; pad recordings shorter than a window."

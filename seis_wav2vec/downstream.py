@@ -41,10 +41,10 @@ __all__ = ['PHASE_COLUMNS', 'LABELS', 'PICKER_MODES', 'RANDOM_MODES', 'FROZEN_MO
            'DatasetProblem', 'phase_columns', 'HeadConfig', 'PickingHead', 'PhasePicker', 'make_picker',
            'picking_generator', 'PickingBatches', 'picking_loader', 'loader_windows_per_second', 'picking_loss',
            'PickerStep', 'train_picker', 'TargetConfig', 'select_window', 'evaluation_targets', 'save_targets',
-           'normalise_waveforms', 'steered_window', 'predict_targets', 'roc_auc', 'binary_scores', 'residual_stats',
-           'threshold_scores', 'best_threshold', 'benchmark_metrics', 'default_workers', 'DownstreamConfig',
-           'check_picking_dataset', 'study_splits', 'StudyData', 'open_study', 'run_one', 'run_downstream',
-           'summarise_results', 'control_differences', 'format_summary', 'save_picker', 'load_picker',
+           'normalise_waveforms', 'steered_window', 'TargetInputs', 'predict_targets', 'roc_auc', 'binary_scores',
+           'residual_stats', 'threshold_scores', 'best_threshold', 'benchmark_metrics', 'default_workers',
+           'DownstreamConfig', 'check_picking_dataset', 'study_splits', 'StudyData', 'open_study', 'run_one',
+           'run_downstream', 'summarise_results', 'control_differences', 'format_summary', 'save_picker', 'load_picker',
            'plot_data_efficiency', 'parse_args', 'config_from_args', 'main']
 
 # %% ../nbs/40_downstream.ipynb #4a4a0037
@@ -473,6 +473,24 @@ def steered_window(trace: np.ndarray, # whole trace [C, N]
 # %% ../nbs/40_downstream.ipynb #465f934d
 PREDICTION_COLUMNS = ["score_detection", "score_p_or_s", "p_sample_pred", "s_sample_pred"]
 
+class TargetInputs(Dataset):
+    "Model inputs of target windows by batch: batch `b` starts at target `b * batch_size`; a trace is read once a batch."
+    def __init__(self, dataset: sbd.WaveformDataset, # the split the targets were drawn from
+                 targets: pd.DataFrame, # task 1 or task 2/3 targets of that split
+                 sample_len: int, # T
+                 batch_size: int, # B
+                ):
+        self.dataset, self.sample_len, self.batch_size = dataset, sample_len, batch_size
+        self.windows = targets[["trace_idx", "start_sample", "end_sample"]].to_numpy(np.int64)  # [N, 3]
+
+    def __len__(self): return -(-len(self.windows) // self.batch_size)
+
+    def __getitem__(self, b: int) -> tuple[Tensor, Tensor]: # raw inputs float32 [B, C, T], their offsets Long [B]
+        rows = self.windows[b * self.batch_size:(b + 1) * self.batch_size]
+        traces = {i: np.asarray(self.dataset.get_waveforms(int(i)), dtype=np.float32) for i in np.unique(rows[:, 0])}
+        inputs, offsets = zip(*(steered_window(traces[i], s, e, self.sample_len) for i, s, e in rows))
+        return torch.from_numpy(np.stack(inputs)), torch.tensor(offsets)
+
 @torch.no_grad()
 def predict_targets(picker: PhasePicker,
                     dataset: sbd.WaveformDataset, # the split the targets were drawn from
@@ -482,6 +500,7 @@ def predict_targets(picker: PhasePicker,
                     device: str | torch.device = "cpu",
                     bf16: bool = True, # bf16 autocast on CUDA (ignored elsewhere)
                     fast: bool = True, # on CUDA: compiled U-Net blocks, batches padded to powers of two (`pad_batch`)
+                    num_workers: int = 0, # processes reading the inputs (`TargetInputs`); 0: read in this process
                    ) -> pd.DataFrame: # targets plus `PREDICTION_COLUMNS`
     "Scores and onset predictions of `picker` for each target window (onsets as trace samples)."
     device = torch.device(device)
@@ -489,25 +508,22 @@ def predict_targets(picker: PhasePicker,
     fast = fast and device.type == "cuda"
     if fast: picker.backbone.compile_blocks()
     autocast = dict(device_type=device.type, dtype=torch.bfloat16, enabled=bf16 and device.type == "cuda")
-    rows, traces, scores = targets.to_dict("records"), {}, []
-    for b in range(0, len(rows), batch_size):
-        chunk = rows[b:b + batch_size]
-        inputs, offsets = [], []
-        for r in chunk:
-            i = int(r["trace_idx"])
-            if i not in traces: traces[i] = np.asarray(dataset.get_waveforms(i), dtype=np.float32)
-            window, offset = steered_window(traces[i], int(r["start_sample"]), int(r["end_sample"]), sample_len)
-            inputs.append(window); offsets.append(offset)
-        x = normalise_waveforms(torch.from_numpy(np.stack(inputs)).to(device))   # [B, C, T]
+    inputs = TargetInputs(dataset, targets, sample_len, batch_size)
+    batches = DataLoader(inputs, batch_size=None, num_workers=num_workers, worker_init_fn=_one_thread,
+                         pin_memory=device.type == "cuda", prefetch_factor=4 if num_workers else None)
+    scores = []
+    for b, (x, offsets) in enumerate(batches):
+        rows = inputs.windows[b * batch_size:(b + 1) * batch_size]   # trace_idx, start, end [B, 3]
+        x = normalise_waveforms(x.to(device, non_blocking=True))   # [B, C, T]
         with torch.autocast(**autocast):
-            probs = picker(pad_batch(x) if fast else x)[:len(chunk)]
+            probs = picker(pad_batch(x) if fast else x)[:len(rows)]
         probs = probs.float().cpu().numpy()  # [B, L, T]
-        for r, p, offset in zip(chunk, probs, offsets):
-            local = p[:, int(r["start_sample"]) - offset:int(r["end_sample"]) - offset]   # target window only
+        for (_, start, end), p, offset in zip(rows, probs, offsets.tolist()):
+            local = p[:, start - offset:end - offset]   # target window only
             scores.append(dict(score_detection=float((1 - local[2]).max()),
                                score_p_or_s=float(local[0].max() / max(local[1].max(), 1e-12)),
-                               p_sample_pred=int(r["start_sample"]) + int(local[0].argmax()),
-                               s_sample_pred=int(r["start_sample"]) + int(local[1].argmax())))
+                               p_sample_pred=int(start) + int(local[0].argmax()),
+                               s_sample_pred=int(start) + int(local[1].argmax())))
     return pd.concat([targets.reset_index(drop=True), pd.DataFrame(scores, columns=PREDICTION_COLUMNS)], axis=1)
 
 # %% ../nbs/40_downstream.ipynb #ba8f4590
@@ -615,7 +631,7 @@ class DownstreamConfig:
     lr: float = 1e-3  # head (and randomly initialised backbone)
     backbone_lr: float = 1e-4  # pretrained backbone in 'finetune'
     eval_batch_size: int = 256
-    num_workers: int = field(default_factory=default_workers)  # loader processes; the batches do not depend on it
+    num_workers: int = field(default_factory=default_workers)  # processes reading batches; results do not depend on it
     bf16: bool = True  # bf16 autocast on CUDA
     fast: bool = True  # on CUDA: compiled U-Net blocks, the training step as a CUDA graph (`PickerStep`)
     save_pickers: bool = True  # write each trained picker beside its predictions
@@ -745,7 +761,7 @@ def run_one(backbone: Backbone, # pretrained backbone (copied, never changed)
                           device=device, num_workers=cfg.num_workers, bf16=cfg.bf16, fast=cfg.fast, timing=timing)
     started = time.perf_counter()
     predictions = {(s, task): predict_targets(picker, study.splits[s], t, cfg.sample_len, cfg.eval_batch_size, device,
-                                              cfg.bf16, cfg.fast)
+                                              cfg.bf16, cfg.fast, cfg.num_workers)
                    for s in ("dev", "test") for task, t in zip(("task1", "task23"), study.targets[s])}
     metrics = benchmark_metrics(*(predictions[k] for k in (("dev", "task1"), ("test", "task1"),
                                                              ("dev", "task23"), ("test", "task23"))))
@@ -923,7 +939,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--phase-window", type=int, default=TargetConfig.phase_window, help="task 2/3 window, samples")
     p.add_argument("--head-width", type=int, default=d.head_width)
     p.add_argument("--workers", type=int, default=d.num_workers,
-                   help="processes building training batches (the batches do not depend on it)")
+                   help="processes building training batches and reading the scored windows (the results do not "
+                        "depend on it)")
     p.add_argument("--fp32", action="store_true", help="no bf16 autocast on CUDA")
     p.add_argument("--eager", action="store_true", help="on CUDA, no compiled blocks and no CUDA graph (slower)")
     p.add_argument("--no-pickers", action="store_true", help="do not write the trained pickers' weights")

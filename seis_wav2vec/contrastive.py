@@ -20,7 +20,7 @@ from .quantizer import GumbelProductQuantizer, code_usage, perplexity
 
 # %% auto #0
 __all__ = ['GATHER_CHUNK_ELEMENTS', 'METRICS', 'sample_negatives', 'product_code_ids', 'distractor_similarities',
-           'infonce_logits', 'masked_mean', 'positive_first', 'infonce_loss', 'ContrastiveModel']
+           'infonce_logits', 'masked_mean', 'positive_first', 'infonce_loss', 'ContrastiveModel', 'recorded_frames']
 
 # %% ../nbs/14_contrastive.ipynb #e66c95c0
 def _masked_pool_draws(mask: Tensor, # Bool [B, T]
@@ -237,12 +237,13 @@ def _objective(self: ContrastiveModel,
                mask: Tensor, # masked frames, Bool [B, T]
                generator: torch.Generator|None=None, # Gumbel noise and distractors
                negative_idx: Tensor|None=None, # distractors to use, Long [B, T, K]; None: drawn from the pool
+               recorded: Tensor|None=None, # frames of the recording, not padding, Bool [B, T]; None: every frame
               ) -> tuple[Tensor, dict[str, Tensor]]: # total loss, detached metrics
     "The pretraining loss and its metrics from the context network's output, the unmasked features and the mask."
     head = self.cfg.head
     context = self.project_context(hidden)  # [B, T, D]
     B, T, _ = context.shape
-    loss_mask = mask if head.loss_frames == "masked" else None
+    loss_mask = mask if head.loss_frames == "masked" else recorded
     targets, ids, diversity, code_metrics = self._targets(features, loss_mask, generator)
     if negative_idx is None:
         draw_on = generator.device if generator is not None else context.device
@@ -252,14 +253,22 @@ def _objective(self: ContrastiveModel,
     contrastive, _ = infonce_loss(logits, loss_mask)
     correct, valid = positive_first(logits).float(), logits[..., 1:].isfinite().sum(-1).float()
     loss = contrastive + self.cfg.quantizer.diversity_lambda * diversity
+    unmasked = ~mask if recorded is None else ~mask & recorded
     metrics = {"contrastive": contrastive, "diversity": diversity, "accuracy": masked_mean(correct, mask),
-               "accuracy_unmasked": masked_mean(correct, ~mask), **code_metrics,
-               "valid_negatives": masked_mean(valid, loss_mask), "masked_fraction": mask.float().mean()}
+               "accuracy_unmasked": masked_mean(correct, unmasked), **code_metrics,
+               "valid_negatives": masked_mean(valid, loss_mask), "masked_fraction": masked_mean(mask.float(), recorded)}
     return loss, {k: v.detach() for k, v in metrics.items()}
 
 ContrastiveModel.objective = _objective
 
 # %% ../nbs/14_contrastive.ipynb #b1046a95
+def recorded_frames(waveforms: Tensor, # [B, C, S], S a multiple of `hop`
+                    hop: int, # samples per frame (`Backbone.frame_hop`)
+                   ) -> Tensor: # Bool [B, S // hop]
+    "Frames with a nonzero sample on some component; the zeros padding a short trace to its window are not recorded."
+    B, C, S = waveforms.shape
+    return waveforms.reshape(B, C, S // hop, hop).ne(0).any(-1).any(1)
+
 def _forward(self: ContrastiveModel,
              waveforms: Tensor, # [B, C, S], channels Z, N, E
              generator: torch.Generator|None=None, # source of masks, Gumbel noise and distractors
@@ -275,9 +284,10 @@ def _forward(self: ContrastiveModel,
         mask = span_mask(B, T, m.mask_prob, m.mask_length, m.min_masks, generator=generator, device=draw_on)
     elif mask.dtype != torch.bool or mask.shape != (B, T):
         raise ValueError(f"mask must be Bool[B, T] = Bool[{B}, {T}], got {mask.dtype} {tuple(mask.shape)}")
-    mask = mask.to(features.device)
+    recorded = recorded_frames(waveforms, self.backbone.frame_hop)  # [B, T]
+    mask = mask.to(features.device) & recorded   # padding is never masked, so it carries no loss
     hidden = self.backbone.unet(self.mask_features(features, mask, generator))  # [B, T, d_model]
-    return self.objective(hidden, features, mask, generator)
+    return self.objective(hidden, features, mask, generator, recorded=recorded)
 
 ContrastiveModel.forward = _forward
 

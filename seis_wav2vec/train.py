@@ -42,10 +42,10 @@ from .quantizer import gumbel_temperature
 from .step import STEP_METRICS, StepResult, TrainingStep, autocast_for, step_metrics
 
 # %% auto #0
-__all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'STEP_HEADROOM', 'REPAIR_WARN_SHARE', 'RESUME_SECTIONS', 'DistEnv', 'die_with_launcher',
-           'setup_distributed', 'teardown_distributed', 'derive_seed', 'seed_everything', 'RunLength', 'run_length',
-           'MetricsLog', 'validate', 'ranks_in_sync', 'RunStopped', 'Fault', 'parse_faults', 'FaultPlan',
-           'divergence_stats', 'DivergenceGuard', 'device_problems', 'data_size_problems', 'check_launch',
+__all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'STEP_HEADROOM', 'REPAIR_WARN_SHARE', 'ROUTINE_REPAIRS', 'RESUME_SECTIONS', 'DistEnv',
+           'die_with_launcher', 'setup_distributed', 'teardown_distributed', 'derive_seed', 'seed_everything',
+           'RunLength', 'run_length', 'MetricsLog', 'validate', 'ranks_in_sync', 'RunStopped', 'Fault', 'parse_faults',
+           'FaultPlan', 'divergence_stats', 'DivergenceGuard', 'device_problems', 'data_size_problems', 'check_launch',
            'saved_activation_bytes', 'available_memory', 'cpu_memory_problems', 'RunLock', 'default_run_dir',
            'probe_run_dir', 'prepare_run_dir', 'make_loaders', 'Interval', 'check_world', 'Trainer', 'train',
            'resume_override_problems', 'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
@@ -702,6 +702,7 @@ Trainer.write, Trainer.log_interval = _write, _log_interval
 
 # %% ../nbs/21_train.ipynb #d8015444
 REPAIR_WARN_SHARE = 0.05  # warn when more of an interval's windows than this needed one kind of repair
+ROUTINE_REPAIRS = ("short_trace",)  # counted, never warned of: the padding of short traces carries no loss (14_contrastive)
 
 def _repair_shares(self: Trainer) -> dict:
     "Share of the interval's windows (all ranks) that needed each kind of repair."
@@ -711,9 +712,10 @@ def _repair_shares(self: Trainer) -> dict:
     return {f"train/repaired_{kind}": float(n / max(counts[-1].item(), 1)) for kind, n in zip(REPAIR_KINDS, counts[:-1])}
 
 def _repair_warnings(self: Trainer, record: dict) -> list[str]:
+    "A warning for each kind of damage repaired in more than `REPAIR_WARN_SHARE` of the interval's windows."
     return [f"{record[f'train/repaired_{kind}']:.0%} of the windows since the last record needed the repair '{kind}' "
             "(00_data); the loader's log names the traces: check the data" for kind in REPAIR_KINDS
-            if record[f"train/repaired_{kind}"] > REPAIR_WARN_SHARE]
+            if kind not in ROUTINE_REPAIRS and record[f"train/repaired_{kind}"] > REPAIR_WARN_SHARE]
 
 Trainer.repair_shares, Trainer.repair_warnings = _repair_shares, _repair_warnings
 

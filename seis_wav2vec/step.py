@@ -18,8 +18,8 @@ from .contrastive import METRICS
 
 # %% auto #0
 __all__ = ['STEP_METRICS', 'step_metrics', 'StepOutput', 'forward_backward', 'flat_gradients', 'clip_flat_', 'CapturedStep',
-           'seed_generators', 'decays', 'param_groups', 'cosine_warmup_factor', 'StepResult', 'autocast_for',
-           'TrainingStep', 'step_unless']
+           'seed_generators', 'decays', 'param_groups', 'cosine_warmup_factor', 'StepResult', 'PendingStep',
+           'autocast_for', 'TrainingStep', 'step_unless']
 
 # %% ../nbs/16_train_step.ipynb #bc5124dd
 STEP_METRICS = METRICS  # the contrastive model's metrics, loss first (14_contrastive)
@@ -193,6 +193,18 @@ class StepResult(NamedTuple):
     loss_finite: bool  # this rank's losses were finite
     rows_finite: Tensor  # whether each window of each micro-batch was finite, Bool [A * B] (CPU)
 
+class PendingStep(NamedTuple):
+    "A step whose work is queued: what it reports, on the device, and the host copy of its flags once `ready`."
+    metrics: Tensor  # as `StepResult.metrics` [M]
+    grad_norm: Tensor  # as `StepResult.grad_norm` []
+    flags: Tensor  # [applied, loss finite, each window finite], Bool [2 + A * B] (CPU; page-locked on a GPU)
+    ready: torch.cuda.Event | None  # recorded after the flags' copy; None on a CPU, where they are ready
+
+    def result(self) -> StepResult:
+        "Wait for the flags' copy (the step's forward and backward, not its update), and what the step reports."
+        if self.ready is not None: self.ready.synchronize()
+        return StepResult(self.metrics, self.grad_norm, bool(self.flags[0]), bool(self.flags[1]), self.flags[2:])
+
 def autocast_for(cfg: ExperimentConfig, device: torch.device,
                  cache_enabled: bool = True, # autocast's cache of cast weights; off for CUDA-graph capture
                 ):
@@ -278,12 +290,12 @@ def step_unless(optimizer: torch.optim.Optimizer, # updates the parameters from 
     elif bool(ok): optimizer.step()
 
 # %% ../nbs/16_train_step.ipynb #69bd8111
-def _call(self: TrainingStep,
-          batches: list[Tensor], # the micro-batches of the step, each [B, C, S] on the device
-          seeds: list[tuple[int, int]], # per micro-batch: (default-generator seed, mask/distractor seed)
-          nan_loss: bool = False, # make the loss NaN (fault injection)
-         ) -> StepResult:
-    "Run one optimizer step."
+def _launch(self: TrainingStep,
+            batches: list[Tensor], # the micro-batches of the step, each [B, C, S] on the device
+            seeds: list[tuple[int, int]], # per micro-batch: (default-generator seed, mask/distractor seed)
+            nan_loss: bool = False, # make the loss NaN (fault injection)
+           ) -> PendingStep:
+    "Queue one optimizer step; on a GPU the host does not wait for the device (`PendingStep.result` does)."
     self.last_lr = self.lr  # the learning rate this step applies
     metrics = torch.zeros(len(STEP_METRICS), device=self.device)
     loss_finite = torch.ones((), dtype=torch.bool, device=self.device)
@@ -306,7 +318,14 @@ def _call(self: TrainingStep,
     step_unless(self.optimizer, ok)
     if not self.graphed: self.optimizer.zero_grad(set_to_none=True)  # graphed: the flat buffer is zeroed next step
     self.scheduler.step()
-    if ready is not None: ready.synchronize()  # the step's one host wait
-    return StepResult(metrics / len(batches), grad_norm.detach().float(), bool(flags[0]), bool(flags[1]), flags[2:])
+    return PendingStep(metrics / len(batches), grad_norm.detach().float(), flags, ready)
 
-TrainingStep.__call__ = _call
+def _call(self: TrainingStep,
+          batches: list[Tensor], # the micro-batches of the step, each [B, C, S] on the device
+          seeds: list[tuple[int, int]], # per micro-batch: (default-generator seed, mask/distractor seed)
+          nan_loss: bool = False, # make the loss NaN (fault injection)
+         ) -> StepResult:
+    "Run one optimizer step: queue it, then wait for its flags (the step's one host wait)."
+    return self.launch(batches, seeds, nan_loss).result()
+
+TrainingStep.launch, TrainingStep.__call__ = _launch, _call

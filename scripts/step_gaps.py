@@ -4,7 +4,8 @@
 Builds the step as `seis_wav2vec.benchmark` does (experiment config, batch 64, compiled blocks, CUDA graph, fused
 AdamW) and measures, each the mean of --steps calls timed with CUDA events around the whole loop:
 
-- `step`: the trainer's `TrainingStep` call, as the benchmark times it (its host reads included);
+- `step`: the trainer's step as the benchmark times it (`BenchmarkStep.cycling`: each step queued before the previous
+  one is read, as the trainer runs its ordinary steps; before 2026-12-03 each step was read before the next);
 - `queued`: the same work through `TrainingStep.launch` (replay, clipping, the update decided on the device, the
   schedule) with no wait for the step's flags, so that the host runs ahead and the GPU never waits for it: the most
   that reading the step's results later could gain;
@@ -22,7 +23,6 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from seis_wav2vec.benchmark import STEP_FORMS, BenchmarkStep, benchmark_config, waveform_batches
-from seis_wav2vec.train import derive_seed
 
 
 def loop_ms(fn, n: int) -> float:
@@ -37,13 +37,8 @@ def loop_ms(fn, n: int) -> float:
 
 
 def queued_step(bench: BenchmarkStep, batches: list) -> callable:
-    "The benchmark's step as `TrainingStep.launch` queues it, never waiting for its flags."
-    def call():
-        k, t = bench.taken, bench.cfg.trainer
-        seed = derive_seed(t.seed, 0, k, 0)  # as `BenchmarkStep.__call__`
-        bench.taken += 1
-        return bench.step_fn.launch([batches[k % len(batches)]], [(seed, derive_seed(seed, 1))])
-    return call
+    "The benchmark's step as `BenchmarkStep.launch` queues it, never waiting for its flags."
+    return lambda: bench.launch(batches[bench.taken % len(batches)])
 
 
 def timeline(prof, steps: int, gap_us: float) -> dict:

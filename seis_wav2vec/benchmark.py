@@ -36,7 +36,7 @@ from .downstream import (DownstreamConfig, HeadConfig, PhasePicker, PickerStep, 
 from .encoder import conv_padding
 from .offline import build_offline_dataset
 from .quantizer import gumbel_temperature
-from .step import StepResult, TrainingStep
+from .step import PendingStep, StepResult, TrainingStep
 from .train import derive_seed, run_length, seed_everything
 from .unet import kernel_chunk_size
 
@@ -185,19 +185,23 @@ def median_step_ms(
     warmup: int = 5,  # untimed calls first (compilation, caches, allocator)
     steps: int = 30,  # timed calls
 ) -> tuple[float, list[float]]:  # median ms and every call's ms
-    "Median wall time of `step()` in ms after `warmup` calls: CUDA events on a GPU, perf_counter on a CPU."
+    "Median time per call of `step()` in ms after `warmup` calls, in a loop as a training loop runs them."
     for _ in range(warmup): step()
     synchronize(device)
-    times = []
-    for _ in range(steps):
-        if device.type == "cuda":
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
+    if device.type == "cuda":
+        # an event after each call and one wait at the end: a call's time runs from the end of the work queued before
+        # it to the end of the work it queued, and the host's turn between calls overlaps the device's work wherever
+        # the calls let it (a call that waits for its own results still shows the device idling meanwhile)
+        events = [torch.cuda.Event(enable_timing=True) for _ in range(steps + 1)]
+        events[0].record()
+        for event in events[1:]:
             step()
-            end.record()
-            end.synchronize()
-            times.append(start.elapsed_time(end))
-        else:
+            event.record()
+        events[-1].synchronize()
+        times = [a.elapsed_time(b) for a, b in zip(events, events[1:])]
+    else:
+        times = []
+        for _ in range(steps):
             t0 = time.perf_counter()
             step()
             times.append(1e3 * (time.perf_counter() - t0))
@@ -285,19 +289,30 @@ class BenchmarkStep:
     @property
     def graphed(self) -> bool: return self.step_fn.graphed
 
-    def __call__(self,
-                 waveforms: Tensor,  # one batch [B, C, S] on the device
-                ) -> StepResult:
-        "One optimizer step, with the temperature and the seeds `Trainer.train_step` gives step `taken` of rank 0."
+    def launch(self,
+               waveforms: Tensor,  # one batch [B, C, S] on the device
+              ) -> PendingStep:
+        "Queue one optimizer step, with the temperature and the seeds `Trainer.launch_step` gives step `taken` of rank 0."
         k, t = self.taken, self.cfg.trainer
         self.model.set_gumbel_temperature(gumbel_temperature(k, self.length.total_steps, self.cfg.model.quantizer))
         seed = derive_seed(t.seed, 0, k, 0)  # rank 0, micro-batch 0: dropout and Gumbel noise
         self.taken += 1
-        return self.step_fn([waveforms], [(seed, derive_seed(seed, 1))])
+        return self.step_fn.launch([waveforms], [(seed, derive_seed(seed, 1))])
+
+    def __call__(self, waveforms: Tensor) -> StepResult:
+        "One optimizer step on a batch [B, C, S], queued and read."
+        return self.launch(waveforms).result()
 
     def cycling(self, batches: list[Tensor]) -> Callable[[], StepResult]:
-        "A no-argument step over `batches` in turn, for the timers."
-        return lambda: self(batches[self.taken % len(batches)])
+        "A no-argument step over `batches` in turn, for the timers; on a GPU each call queues the next step, then reads its own."
+        # as the trainer runs its ordinary steps (`Trainer.may_queue_next`): the host's turn overlaps the device's work
+        if self.device.type != "cuda": return lambda: self(batches[self.taken % len(batches)])
+        queued = []
+        def call() -> StepResult:
+            current = queued.pop() if queued else self.launch(batches[self.taken % len(batches)])
+            queued.append(self.launch(batches[self.taken % len(batches)]))
+            return current.result()
+        return call
 
 # %% ../nbs/30_benchmark.ipynb #e990f167
 def time_step(
@@ -791,7 +806,8 @@ def run_benchmark(args) -> dict:
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({os.cpu_count()} cores)",
               "versions": versions(), "command": args.command, "quick": args.quick, "steps": {},
-              "method": "median of --steps steps after --warmup, CUDA events; the trainer's TrainingStep: forward with "
+              "method": "median of --steps steps after --warmup, a CUDA event after each, one wait at the end; the "
+                        "trainer's TrainingStep, each step queued before the previous one is read: forward with "
                         "masking and negatives, backward, gradient clipping, AdamW step"}
     rate = matmul_rate(device, args.matmul_n)
     report["matmul_tflop_per_s"] = rate / 1e12

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -39,7 +40,7 @@ from .contrastive import ContrastiveModel
 from .data import (REPAIR_KINDS, SPLIT_REMEDY, EmptySplitError, WaveformWindows, make_dataloader,
                                open_dataset)
 from .quantizer import gumbel_temperature
-from .step import STEP_METRICS, StepResult, TrainingStep, autocast_for, step_metrics
+from .step import STEP_METRICS, PendingStep, StepResult, TrainingStep, autocast_for, step_metrics
 
 # %% auto #0
 __all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'STEP_HEADROOM', 'REPAIR_WARN_SHARE', 'ROUTINE_REPAIRS', 'RESUME_SECTIONS', 'DistEnv',
@@ -47,8 +48,8 @@ __all__ = ['FAULTS_ENV', 'FAULT_KINDS', 'STEP_HEADROOM', 'REPAIR_WARN_SHARE', 'R
            'RunLength', 'run_length', 'MetricsLog', 'validate', 'ranks_in_sync', 'RunStopped', 'Fault', 'parse_faults',
            'FaultPlan', 'divergence_stats', 'DivergenceGuard', 'device_problems', 'data_size_problems', 'check_launch',
            'saved_activation_bytes', 'available_memory', 'cpu_memory_problems', 'RunLock', 'default_run_dir',
-           'probe_run_dir', 'prepare_run_dir', 'make_loaders', 'Interval', 'check_world', 'Trainer', 'train',
-           'resume_override_problems', 'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
+           'probe_run_dir', 'prepare_run_dir', 'make_loaders', 'Interval', 'check_world', 'Trainer', 'LaunchedStep',
+           'train', 'resume_override_problems', 'readable_checkpoint', 'parse_args', 'resolve_run', 'main']
 
 # %% ../nbs/21_train.ipynb #be79af36
 @dataclass
@@ -531,6 +532,8 @@ class Trainer:
         self.log = MetricsLog(self.run_dir, resume_step=self.step) if self.main else None
         if self.main: truncate_jsonl(self.run_dir / "bad_steps.jsonl", self.step)
         self.interval = Interval(torch.zeros(len(STEP_METRICS) + 1, device=env.device))
+        # on a GPU the loop queues an ordinary step's successor before reading it (`Trainer.may_queue_next`)
+        self.queue_ahead = env.device.type == "cuda"
 
 # %% ../nbs/21_train.ipynb #21edeab3
 def _say(self: Trainer, *parts):
@@ -565,8 +568,10 @@ def _state(self: Trainer) -> dict:
                 gumbel_temperature=self.temperature(), repairs=_gather(self.repair_counts.tolist(), self.env), rng=_gather(rng_state(self.env.device), self.env),
                 world_size=self.env.world_size, config=config_to_dict(self.cfg))
 
-def _temperature(self: Trainer) -> float:
-    return gumbel_temperature(self.step, self.length.total_steps, self.cfg.model.quantizer)
+def _temperature(self: Trainer,
+                 done: int | None = None, # optimizer steps before the one it is for; None: `self.step`
+                ) -> float:
+    return gumbel_temperature(self.step if done is None else done, self.length.total_steps, self.cfg.model.quantizer)
 
 Trainer.say, Trainer.restore, Trainer.state, Trainer.temperature = _say, _restore, _state, _temperature
 
@@ -628,8 +633,15 @@ def _stop(self: Trainer, message: str):
 Trainer.summary, Trainer.finish, Trainer.stop = _summary, _finish, _stop
 
 # %% ../nbs/21_train.ipynb #9b9ac51b
-def _train_step(self: Trainer, batches) -> StepResult:
-    "One optimizer step: A micro-batches from the loader, their seeds, faults as planned, the `TrainingStep`."
+class LaunchedStep(NamedTuple):
+    "An optimizer step queued on the device, with what the loop needs when it reads it."
+    pending: PendingStep  # its metrics and flags, ready once its forward and backward are done (16_train_step)
+    names: list[str]  # trace names of its windows, micro-batch after micro-batch
+
+def _launch_step(self: Trainer, batches,
+                 done: int, # optimizer steps before this one: `self.step`, or one more while the current step is queued
+                ) -> LaunchedStep:
+    "Queue optimizer step `done + 1`: A micro-batches from the loader, their seeds, faults as planned, the `TrainingStep`."
     t_data, waveforms, names = time.perf_counter(), [], []
     for _ in range(self.cfg.trainer.accumulate_grad_batches):
         batch = next(batches)
@@ -639,16 +651,20 @@ def _train_step(self: Trainer, batches) -> StepResult:
         self.repair_counts += batch["repairs"].sum(0)
         self.interval.windows += len(batch["trace_name"])
     self.interval.data_wait += time.perf_counter() - t_data
-    self.last_temperature = self.temperature()
-    self.model.set_gumbel_temperature(self.last_temperature)
-    nan_loss = self.faults.before_step(self.step + 1, waveforms)
+    self.last_temperature = self.temperature(done)
+    self.model.set_gumbel_temperature(self.last_temperature)  # on the device, in stream order: queued steps keep theirs
+    nan_loss = self.faults.before_step(done + 1, waveforms)
     seeds = []
     for micro in range(len(waveforms)):
-        micro_seed = derive_seed(self.cfg.trainer.seed, self.env.rank, self.step, micro)  # dropout and Gumbel noise
+        micro_seed = derive_seed(self.cfg.trainer.seed, self.env.rank, done, micro)  # dropout and Gumbel noise
         seeds.append((micro_seed, derive_seed(micro_seed, 1)))  # and the masks and distractors
-    result = self.step_fn(waveforms, seeds, nan_loss)
+    return LaunchedStep(self.step_fn.launch(waveforms, seeds, nan_loss), names)
+
+def _read_step(self: Trainer, launched: LaunchedStep) -> StepResult:
+    "Wait for a queued step's flags (its forward and backward, not its update); count and record it when it was skipped."
+    result = launched.pending.result()
     self.bad_in_a_row = 0 if result.applied else self.bad_in_a_row + 1
-    if not result.applied: self.record_bad_step(result, names)
+    if not result.applied: self.record_bad_step(result, launched.names)
     return result
 
 def _record_bad_step(self: Trainer, result: StepResult, names: list[str]):
@@ -666,7 +682,7 @@ def _record_bad_step(self: Trainer, result: StepResult, names: list[str]):
              f"{[n for r in reports for n in r['non_finite_inputs']] or 'none'}; trace names of the step in "
              f"{self.run_dir / 'bad_steps.jsonl'}")
 
-Trainer.train_step, Trainer.record_bad_step = _train_step, _record_bad_step
+Trainer.launch_step, Trainer.read_step, Trainer.record_bad_step = _launch_step, _read_step, _record_bad_step
 
 # %% ../nbs/21_train.ipynb #81ecfa57
 def _write(self: Trainer, record: dict):
@@ -736,20 +752,44 @@ def _validate(self: Trainer):
 Trainer.validate = _validate
 
 # %% ../nbs/21_train.ipynb #3316eba0
+def _due_after(self: Trainer,
+               step: int, # an optimizer step of the run, from 1
+               step_in_epoch: int, # its place in its epoch, from 1
+              ) -> set[str]: # of 'epoch end', 'log', 'validate', 'checkpoint'
+    "What the loop does after optimizer step `step`, besides counting it."
+    t, L = self.cfg.trainer, self.length
+    last = step == L.total_steps
+    due = {"epoch end"} if step_in_epoch == L.steps_per_epoch else set()
+    if step % t.log_every_n_steps == 0 or last: due.add("log")
+    if step_in_epoch % L.val_every == 0 or last: due.add("validate")
+    if t.checkpoint_every_n_steps and step % t.checkpoint_every_n_steps == 0: due.add("checkpoint")
+    return due
+
 def _after_step(self: Trainer) -> bool:
     "Bookkeeping after an optimizer step: epoch, bad-step limit, logs, validation, checkpoints; whether the epoch ended."
     t = self.cfg.trainer
     self.step += 1
     self.batches_done += t.accumulate_grad_batches
-    step_in_epoch = self.batches_done // t.accumulate_grad_batches
-    epoch_done = step_in_epoch == self.length.steps_per_epoch
-    if epoch_done: self.epoch, self.batches_done = self.epoch + 1, 0  # the position a checkpoint records
+    due = self.due_after(self.step, self.batches_done // t.accumulate_grad_batches)
+    if "epoch end" in due: self.epoch, self.batches_done = self.epoch + 1, 0  # the position a checkpoint records
     if t.max_consecutive_bad_steps and self.bad_in_a_row >= t.max_consecutive_bad_steps: self.stop_bad_steps()
-    last = self.step == self.length.total_steps
-    if self.step % t.log_every_n_steps == 0 or last: self.log_interval()
-    if step_in_epoch % self.length.val_every == 0 or last: self.validate()
-    if t.checkpoint_every_n_steps and self.step % t.checkpoint_every_n_steps == 0: self.periodic_save()
-    return epoch_done
+    if "log" in due: self.log_interval()
+    if "validate" in due: self.validate()
+    if "checkpoint" in due: self.periodic_save()
+    return "epoch end" in due
+
+def _may_queue_next(self: Trainer,
+                    stop_at_step: int | None = None, # the run ends after this step
+                   ) -> bool:
+    "Whether the step after the current one (`self.step + 1`) may be queued before the current one is read."
+    # Only where after the current step the loop just counts: a record, validation or checkpoint must see the weights
+    # and learning rate of that step alone, an epoch's end changes the loader, and a stop for bad steps must find the
+    # weights of the last good step. Elsewhere the queued step changes nothing the run computes: its seeds, schedule and
+    # batch are those it would have had, and the GPU runs it after the current one's update.
+    t, step = self.cfg.trainer, self.step + 1
+    if not self.queue_ahead or step in (stop_at_step, self.length.total_steps): return False
+    if t.max_consecutive_bad_steps and self.bad_in_a_row + 1 >= t.max_consecutive_bad_steps: return False
+    return not self.due_after(step, self.batches_done // t.accumulate_grad_batches + 1)
 
 def _stop_bad_steps(self: Trainer):
     n, path = self.bad_in_a_row, self.run_dir / "checkpoints" / "last.pt"
@@ -760,7 +800,8 @@ def _stop_bad_steps(self: Trainer):
               f"{self.run_dir / 'bad_steps.jsonl'}: check those traces, or lower optimizer.lr, then continue with "
               f"--resume {self.run_dir}")
 
-Trainer.after_step, Trainer.stop_bad_steps = _after_step, _stop_bad_steps
+Trainer.due_after, Trainer.after_step, Trainer.may_queue_next = _due_after, _after_step, _may_queue_next
+Trainer.stop_bad_steps = _stop_bad_steps
 
 # %% ../nbs/21_train.ipynb #5e970806
 def _fit(self: Trainer,
@@ -777,9 +818,13 @@ def _fit(self: Trainer,
     while self.step < L.total_steps and self.step != stop_at_step:
         self.train_loader.sampler.set_epoch(self.epoch, start=self.batches_done * self.cfg.loader.batch_size)
         batches = iter(self.train_loader)
+        queued = None  # the next step, already queued on the GPU
         while self.step < L.total_steps and self.step != stop_at_step:
             t0 = time.perf_counter()
-            result = self.train_step(batches)  # returns once the step's forward and backward are done
+            current = queued or self.launch_step(batches, self.step)
+            # queue the next step before reading this one, where allowed: the GPU then never waits for the host's turn
+            queued = self.launch_step(batches, self.step + 1) if self.may_queue_next(stop_at_step) else None
+            result = self.read_step(current)  # returns once the step's forward and backward are done
             self.interval.add(result, time.perf_counter() - t0)
             bar.update(1)
             if self.after_step(): break

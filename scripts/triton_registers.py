@@ -6,8 +6,9 @@ tilings on a CPU machine, before GPU time is spent on them. One JSON line per ke
 
     python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8] [--output-tiles 1024,8]
 
-A tiling is BT,CI,num_warps for the input kernels (FUSED_INPUT_BLOCKS) and tile,num_warps for the output kernels
-(FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from the experiment config.
+A tiling is BT,CI,num_warps for the input kernels (FUSED_INPUT_BLOCKS, the same for the forward and the backward)
+and tile,num_warps for the output kernels (FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from
+the experiment config.
 """
 import argparse, json, os, re, subprocess, tempfile, time
 
@@ -21,8 +22,8 @@ from seis_wav2vec.config import load_config
 from seis_wav2vec.unet import BidirectionalmLSTMLayer
 
 CUOBJDUMP = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
-BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out",  # as under bf16 autocast
-        "h", "xc", "z", "y", "dy", "dh", "dxc", "dz"}
+BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out", "dq_out", "dk_out", "dv_out",
+        "h", "xc", "z", "y", "dy", "dh", "dxc", "dz"}  # as under bf16 autocast
 INTS = {"sb", "st", "B", "sz_b", "sz_t"}
 
 
@@ -58,12 +59,15 @@ def main():
         layer = BidirectionalmLSTMLayer(D, cfg.model.unet)
         for tile in args.tiles:
             bt, ci, warps = map(int, tile.split(","))
-            fused_input.FUSED_INPUT_BLOCKS.update(BT=bt, CI=ci, num_warps=warps)
-            x = layer.proj_up.weight.new_empty(1, T, layer.inner, dtype=torch.bfloat16)  # as under autocast; shapes only
-            n = fused_input._shapes(x, layer.conv_weight, layer.q_weight, layer.num_heads, layer.gate_soft_cap)
-            constants = {k: n[k] for k in fused_input._CONSTANTS}
+            blocks = dict(BT=bt, CI=ci, num_warps=warps, BT_bwd=bt, CI_bwd=ci, warps_bwd=warps)
+            fused_input.FUSED_INPUT_BLOCKS.update(blocks)
+            x = layer.proj_up.weight.new_empty(1, T, layer.inner, dtype=torch.bfloat16)  # as under autocast; shapes
             for name, fn, extra in (("forward", fused_input._input_fwd, {}),
                                     ("backward", fused_input._input_bwd, {"HAS_DXC": True})):
+                n = fused_input._shapes(x, layer.conv_weight, layer.q_weight, layer.num_heads, layer.gate_soft_cap,
+                                        backward=name == "backward")
+                keys = fused_input._BACKWARD_CONSTANTS if name == "backward" else fused_input._FORWARD_CONSTANTS
+                constants = {k: n[k] for k in keys}
                 row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, CI=ci, num_warps=warps, arch=args.arch)
                 row.update(resources(fn, {**constants, **extra}, warps, args.arch))
                 print(json.dumps(row), flush=True)

@@ -18,11 +18,6 @@ __all__ = ['FUSED_INPUT_BLOCKS', 'FusedInput', 'fused_input', 'reference_input',
 
 # %% ../nbs/12c_fused_input.ipynb #5eef5985
 @triton.jit
-def _tanh(x):
-    return 2.0 * tl.sigmoid(2.0 * x) - 1.0
-
-
-@triton.jit
 def _dot(a, b, LOW: tl.constexpr):
     "a @ b with float32 sums: bf16 operands on the tensor cores under autocast (LOW), exact float32 products otherwise."
     if LOW:
@@ -60,143 +55,123 @@ def _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T: tl.constexpr, I: tl.constexpr,
 
 
 @triton.jit
-def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gb, q, k, v, gi, gf, xc_out,
+def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, q, k, v, xc_out,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
-               G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               TS: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr):
-    "One program: BT frames of direction s of sequence b, all I channels in tiles of CI."
-    tb, b, s = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+               BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr, LOW: tl.constexpr):
+    "One program: BT frames by CI channels of direction s of sequence b."
+    tb, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+    s, b = sbi // B, sbi % B
     t = tb * BT + tl.arange(0, BT)
     tm = (t < T)[:, None]
-    r = tl.arange(0, GP)  # gate rows: NH input gates, then NH forget gates, zero-padded to GP >= 16 for tl.dot
-    g = tl.zeros((BT, GP), dtype=tl.float32)
-    for c0 in range(0, I, CI):
-        c = c0 + tl.arange(0, CI)
-        _, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
-        # the block maps, as products with the tile's block-diagonal slice of each map: q = xc A_q^T
-        qc = _dot(xc, _block_tile(wq, s, c, I, BS, True), LOW)  # [BT, CI]
-        kc = _dot(xc, _block_tile(wk, s, c, I, BS, True), LOW)
-        vc = _dot(xs, _block_tile(wv, s, c, I, BS, True), LOW)
-        gT = gw + (s * G + r[None, :]) * (3 * I) + c[:, None]  # gate weights over q, k, v, transposed: [CI, GP]
-        gmask = (r < G)[None, :]
-        g += _dot(qc, tl.load(gT, mask=gmask, other=0.0), LOW)
-        g += _dot(kc, tl.load(gT + I, mask=gmask, other=0.0), LOW)
-        g += _dot(vc, tl.load(gT + 2 * I, mask=gmask, other=0.0), LOW)
-        head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
-        tl.store(q + head, qc.to(q.dtype.element_ty), mask=tm)
-        tl.store(k + head, kc.to(k.dtype.element_ty), mask=tm)
-        tl.store(v + head, vc.to(v.dtype.element_ty), mask=tm)
-        tl.store(xc_out + ((s * B + b) * T + t[:, None]) * I + c[None, :], xc.to(xc_out.dtype.element_ty), mask=tm)
-    g += tl.load(gb + s * G + r, mask=r < G, other=0.0)[None, :]
-    if CAP > 0:
-        g = CAP * _tanh(g / CAP)
-    rr = r[None, :]
-    gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
-    tl.store(gi + gate, g, mask=tm & (rr < NH))
-    tl.store(gf + gate, g, mask=tm & (rr >= NH) & (rr < G))
+    c = cblk * CI + tl.arange(0, CI)
+    _, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
+    # the block maps, as products with the tile's block-diagonal slice of each map: q = xc A_q^T
+    head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
+    tl.store(q + head, _dot(xc, _block_tile(wq, s, c, I, BS, True), LOW).to(q.dtype.element_ty), mask=tm)
+    tl.store(k + head, _dot(xc, _block_tile(wk, s, c, I, BS, True), LOW).to(k.dtype.element_ty), mask=tm)
+    tl.store(v + head, _dot(xs, _block_tile(wv, s, c, I, BS, True), LOW).to(v.dtype.element_ty), mask=tm)
+    tl.store(xc_out + ((s * B + b) * T + t[:, None]) * I + c[None, :], xc.to(xc_out.dtype.element_ty), mask=tm)
 
 
 @triton.jit
 def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv, dxc_in,
-               dconv_out, dxs_out, pwq, pwk, pwv, pgw, pgb,
+               dconv_out, dxs_out, dq_out, dk_out, dv_out, dg_dir, dg_in,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
                G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               TS: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr):
-    "One program: CI channels of direction s of sequence b over TS frames, in steps of BT."
-    cblk, sbi, ts = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+               CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr):
+    "One program: BT frames by CI channels of direction s of sequence b; nothing summed across programs."
+    tb, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     s, b = sbi // B, sbi % B
-    NTS: tl.constexpr = (T + TS - 1) // TS
+    t = tb * BT + tl.arange(0, BT)
+    tm = (t < T)[:, None]
     c = cblk * CI + tl.arange(0, CI)
     r = tl.arange(0, GP)
+    rr = r[None, :]
+    # the gates' gradients [BT, GP], through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
+    gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
+    gmi, gmf = tm & (rr < NH), tm & (rr >= NH) & (rr < G)
+    dg = tl.load(dgi + gate, mask=gmi, other=0.0) + tl.load(dgf + gate, mask=gmf, other=0.0)
+    if CAP > 0:
+        capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
+        dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
+    if cblk == 0:  # for the gate weights' gradients, in the direction's frame order [S, B, T, G] and the input's
+        src = tl.where(s == 1, T - 1 - t, t)
+        gm = tm & (rr < G)
+        tl.store(dg_dir + ((s * B + b) * T + t[:, None]) * G + rr, dg, mask=gm)
+        tl.store(dg_in + (b * T + src[:, None]) * (2 * G) + s * G + rr, dg, mask=gm)  # [B, T, 2, G]
+    conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
+    head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
+    g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # gate weights over q, k, v at channels c [GP, CI]
     gmask = (r < G)[:, None]
-    a_q, a_k, a_v = (_block_tile(wq, s, c, I, BS, False), _block_tile(wk, s, c, I, BS, False),
-                     _block_tile(wv, s, c, I, BS, False))  # [CI, CI] each, loaded once
-    acc_gq = tl.zeros((GP, CI), dtype=tl.float32)
-    acc_gk = tl.zeros((GP, CI), dtype=tl.float32)
-    acc_gv = tl.zeros((GP, CI), dtype=tl.float32)
-    acc_gb = tl.zeros((GP,), dtype=tl.float32)
-    # the maps' weight gradients dA[c_out, c_in] = sum_t dy[t, c_out] x[t, c_in]; only the blocks' entries are kept
-    acc_wq = tl.zeros((CI, CI), dtype=tl.float32)
-    acc_wk = tl.zeros((CI, CI), dtype=tl.float32)
-    acc_wv = tl.zeros((CI, CI), dtype=tl.float32)
-    for t0 in range(0, TS, BT):  # TS <= T rounded up to BT: frames past T are masked
-        t = ts * TS + t0 + tl.arange(0, BT)
-        tm = (t < T)[:, None]
-        rr = r[None, :]
-        gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
-        gmi, gmf = tm & (rr < NH), tm & (rr >= NH) & (rr < G)
-        dg = tl.load(dgi + gate, mask=gmi, other=0.0) + tl.load(dgf + gate, mask=gmf, other=0.0)  # [BT, GP]
-        if CAP > 0:  # through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
-            capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
-            dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
-        conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
-        qc = _dot(xc, tl.trans(a_q), LOW)  # recomputed for the gate weights' gradient
-        kc = _dot(xc, tl.trans(a_k), LOW)
-        vc = _dot(xs, tl.trans(a_v), LOW)
-        # the total gradients of q, k, v at channels c: from the cell, and through the gates
-        head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
-        g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # [GP, CI]
-        dqc = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32)
-        dkc = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32)
-        dvc = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32)
-        dqc += _dot(dg, tl.load(g_c, mask=gmask, other=0.0), LOW)
-        dkc += _dot(dg, tl.load(g_c + I, mask=gmask, other=0.0), LOW)
-        dvc += _dot(dg, tl.load(g_c + 2 * I, mask=gmask, other=0.0), LOW)
-        dxc = _dot(dqc, a_q, LOW) + _dot(dkc, a_k, LOW)  # back through the maps: dx = dy A
-        dxs = _dot(dvc, a_v, LOW)
-        acc_wq += _dot(tl.trans(dqc), xc, LOW)
-        acc_wk += _dot(tl.trans(dkc), xc, LOW)
-        acc_wv += _dot(tl.trans(dvc), xs, LOW)
-        dgT = tl.trans(dg)  # [GP, BT]
-        acc_gq += _dot(dgT, qc, LOW)
-        acc_gk += _dot(dgT, kc, LOW)
-        acc_gv += _dot(dgT, vc, LOW)
-        acc_gb += tl.sum(dg, axis=0)
-        act = ((s * B + b) * T + t[:, None]) * I + c[None, :]
-        if HAS_DXC:
-            dxc += tl.load(dxc_in + act, mask=tm, other=0.0).to(tl.float32)
-        sig = tl.sigmoid(conv)
-        tl.store(dconv_out + act, (dxc * sig * (1.0 + conv * (1.0 - sig))).to(dconv_out.dtype.element_ty), mask=tm)
-        tl.store(dxs_out + act, dxs.to(dxs_out.dtype.element_ty), mask=tm)
-    # this program's share of the weight gradients, summed over sequences and frame spans afterwards
-    part = (s * B + b) * NTS + ts
-    c_out, c_in = c[:, None], c[None, :]
-    wpart = (part * I + c_out) * BS + c_in % BS  # [S*B*NTS, I/BS, BS, BS]: the blocks' entries of the [CI, CI] sums
-    blocks = (c_out // BS) == (c_in // BS)
-    tl.store(pwq + wpart, acc_wq, mask=blocks)
-    tl.store(pwk + wpart, acc_wk, mask=blocks)
-    tl.store(pwv + wpart, acc_wv, mask=blocks)
-    gpart = (part * G + r[:, None]) * (3 * I) + c[None, :]
-    tl.store(pgw + gpart, acc_gq, mask=gmask)
-    tl.store(pgw + gpart + I, acc_gk, mask=gmask)
-    tl.store(pgw + gpart + 2 * I, acc_gv, mask=gmask)
-    if cblk == 0:
-        tl.store(pgb + part * G + r, acc_gb, mask=r < G)
+    # each map in turn: the total gradient of its output at channels c (from the cell, and through the gates), kept
+    # for the weights' gradients, and the way back through the map, dx = dy A
+    act = ((s * B + b) * T + t[:, None]) * I + c[None, :]  # [S, B, T, I], the direction's frame order
+    dy = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c, mask=gmask, other=0.0), LOW)
+    tl.store(dq_out + act, dy.to(dq_out.dtype.element_ty), mask=tm)
+    dxc = _dot(dy, _block_tile(wq, s, c, I, BS, False), LOW)
+    dy = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c + I, mask=gmask, other=0.0), LOW)
+    tl.store(dk_out + act, dy.to(dk_out.dtype.element_ty), mask=tm)
+    dxc += _dot(dy, _block_tile(wk, s, c, I, BS, False), LOW)
+    dy = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c + 2 * I, mask=gmask, other=0.0),
+                                                                     LOW)
+    tl.store(dv_out + act, dy.to(dv_out.dtype.element_ty), mask=tm)
+    dxs = _dot(dy, _block_tile(wv, s, c, I, BS, False), LOW)
+    if HAS_DXC:
+        dxc += tl.load(dxc_in + act, mask=tm, other=0.0).to(tl.float32)
+    sig = tl.sigmoid(conv)
+    tl.store(dconv_out + act, (dxc * sig * (1.0 + conv * (1.0 - sig))).to(dconv_out.dtype.element_ty), mask=tm)
+    tl.store(dxs_out + act, dxs.to(dxs_out.dtype.element_ty), mask=tm)
 
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
-# tiles of the fused input kernels: BT frames by CI channels; TS frames per backward program; warps per program
-FUSED_INPUT_BLOCKS = {"BT": 32, "CI": 32, "TS": 128, "num_warps": 8}
+# tiles of the fused input kernels: BT frames by CI channels and warps per program, the forward's and the backward's
+FUSED_INPUT_BLOCKS = {"BT": 32, "CI": 32, "num_warps": 8, "BT_bwd": 32, "CI_bwd": 32, "warps_bwd": 4}
 
 
-_CONSTANTS = ("T", "I", "K", "NH", "DH", "G", "GP", "BS", "BT", "CI", "TS", "CAP", "LOW")  # the kernels' constexprs
+_FORWARD_CONSTANTS = ("T", "I", "K", "NH", "DH", "BS", "BT", "CI", "LOW")  # the kernels' constexprs
+_BACKWARD_CONSTANTS = _FORWARD_CONSTANTS + ("G", "GP", "CAP")
 
 
-def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None) -> dict:
-    "Sizes of one call, as the kernels' compile-time constants."
+def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None,
+            backward: bool = False) -> dict:
+    "Sizes of one call, as the kernels' compile-time constants; the backward's tiles where `backward`."
     B, T, I = xu.shape
     S, K, _ = conv_weight.shape
     G, BS = 2 * num_heads, q_weight.shape[-1]
-    CI = min(FUSED_INPUT_BLOCKS["CI"], I)
-    BT, TS = FUSED_INPUT_BLOCKS["BT"], FUSED_INPUT_BLOCKS["TS"]
+    tiles = {k: FUSED_INPUT_BLOCKS[k + "_bwd" if backward else k] for k in ("BT", "CI")}
+    CI = min(tiles["CI"], I)
     if I % num_heads or I % CI or CI % BS or (I // num_heads) % BS:
         raise ValueError(f"fused input: inner width {I} must divide by num_heads={num_heads} and by the channel tile "
                          f"{CI}, and the tile and the head width by the block size {BS}; set unet.FUSED_INPUT = False")
-    if TS % BT:
-        raise ValueError(f"FUSED_INPUT_BLOCKS: the backward span TS={TS} must be a multiple of the frame tile BT={BT}")
-    TS = min(TS, triton.cdiv(T, BT) * BT)  # a span no longer than the sequence
     return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=max(16, triton.next_power_of_2(G)),
-                BS=BS, BT=BT, CI=CI, TS=TS, CAP=float(gate_soft_cap or 0.0),
-                LOW=xu.dtype != torch.float32)
+                BS=BS, BT=tiles["BT"], CI=CI, CAP=float(gate_soft_cap or 0.0), LOW=xu.dtype != torch.float32)
+
+
+def _gate_preacts(xc: Tensor, x2d: Tensor, q_weight: Tensor, k_weight: Tensor, v_weight: Tensor,
+                  gate_weight: Tensor, gate_bias: Tensor, n: dict) -> tuple[Tensor, Tensor]:
+    "Input and forget gate pre-activations [S*B, NH, T] from xc [S, B, T, I] and the input x2d [B*T, I], soft-capped."
+    S, B, T, I, G, BS = (n[key] for key in ("S", "B", "T", "I", "G", "BS"))
+    # gates = q G_q^T + k G_k^T + v G_v^T with q = xc A_q^T, k = xc A_k^T, v = x A_v^T: fold the maps into G's rows
+    fold = lambda g, w: torch.einsum("sgbo,sboi->sgbi", g.reshape(S, G, I // BS, BS), w).reshape(S, G, I)
+    g_q, g_k, g_v = gate_weight.split(I, dim=-1)  # [S, G, I] each
+    w_c, w_x = fold(g_q, q_weight) + fold(g_k, k_weight), fold(g_v, v_weight)
+    g = torch.bmm(xc.view(S, B * T, I), w_c.transpose(1, 2).to(xc.dtype)).float()  # [S, B*T, G]
+    g_x = (x2d @ w_x.reshape(S * G, I).t().to(x2d.dtype)).float().view(B, T, S, G).permute(2, 0, 1, 3)
+    g_x = torch.stack([g_x[0], g_x[1].flip(1)]) if S == 2 else g_x  # the direction's frame order
+    g = g.view(S, B, T, G) + g_x + gate_bias[:, None, None]
+    if n["CAP"] > 0:
+        g = n["CAP"] * torch.tanh(g / n["CAP"])
+    g = g.permute(0, 1, 3, 2).reshape(S * B, G, T)  # the kernels' layout: [S*B, NH, T] per gate
+    return g[:, :G // 2].contiguous(), g[:, G // 2:].contiguous()
+
+
+def _block_grads(
+    dy: Tensor,  # gradient of a block map's output [S, B, T, I]
+    x: Tensor,  # the map's input [S, B, T, I]
+    bs: int,  # block size
+) -> Tensor:  # [S, I/bs, bs, bs]: entry (s, blk, o, i) = sum over frames of dy[..., blk*bs + o] x[..., blk*bs + i]
+    "The weight gradient of a block-diagonal map per direction: a product summed over frames, one reduction."
+    S, I = x.shape[0], x.shape[-1]
+    return (dy.reshape(S, -1, I // bs, bs, 1).float() * x.reshape(S, -1, I // bs, 1, bs).float()).sum(1)
 
 
 class FusedInput(torch.autograd.Function):
@@ -210,36 +185,43 @@ class FusedInput(torch.autograd.Function):
         xu = xu if xu.stride(2) == 1 else xu.contiguous()  # rows may be strided (a chunk of proj_up's output)
         w = [p.contiguous() for p in (conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, gate_bias)]
         q, k, v = (xu.new_empty(S * B, NH, T, DH) for _ in range(3))
-        i, f = (torch.empty(S * B, NH, T, device=xu.device, dtype=torch.float32) for _ in range(2))
         xc = xu.new_empty(S, B, T, I)
-        meta = {key: n[key] for key in _CONSTANTS}
-        meta["num_warps"] = FUSED_INPUT_BLOCKS["num_warps"]
-        _input_fwd[(triton.cdiv(T, n["BT"]), B, S)](xu, xu.stride(0), xu.stride(1), *w, q, k, v, i, f, xc, B, **meta)
-        ctx.save_for_backward(xu, *w[:6], i, f)
-        ctx.n, ctx.meta = n, meta
+        _input_fwd[(triton.cdiv(T, n["BT"]), I // n["CI"], S * B)](
+            xu, xu.stride(0), xu.stride(1), *w[:5], q, k, v, xc, B, num_warps=FUSED_INPUT_BLOCKS["num_warps"],
+            **{key: n[key] for key in _FORWARD_CONSTANTS})
+        i, f = _gate_preacts(xc, xu.reshape(B * T, I), *w[2:], n)
+        ctx.save_for_backward(xu, *w[:6], i, f, xc)
+        ctx.num_heads, ctx.gate_soft_cap = num_heads, gate_soft_cap
         return q, k, v, i, f, xc
 
     @staticmethod
     def backward(ctx, dq, dk, dv, di, df, dxc):
-        xu, conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, i, f = ctx.saved_tensors
-        n, meta = ctx.n, ctx.meta
+        xu, conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, i, f, xc = ctx.saved_tensors
+        n = _shapes(xu, conv_weight, q_weight, ctx.num_heads, ctx.gate_soft_cap, backward=True)
         B, T, I, S, K, NH, DH, G, BS = (n[key] for key in ("B", "T", "I", "S", "K", "NH", "DH", "G", "BS"))
+        N = B * T
         grad = lambda g, shape, dt: torch.zeros(shape, device=xu.device, dtype=dt) if g is None else g.contiguous()
         dq, dk, dv = (grad(g, (S * B, NH, T, DH), xu.dtype) for g in (dq, dk, dv))
         di, df = (grad(g, (S * B, NH, T), torch.float32) for g in (di, df))
-        dconv, dxs = xu.new_empty(S, B, T, I), xu.new_empty(S, B, T, I)
-        P = S * B * triton.cdiv(T, n["TS"])  # programs per channel tile, each with its share of the weight gradients
-        parts = [torch.empty(P, I // BS, BS, BS, device=xu.device, dtype=torch.float32) for _ in range(3)]
-        part_gate = torch.empty(P, G, 3 * I, device=xu.device, dtype=torch.float32)
-        part_bias = torch.empty(P, G, device=xu.device, dtype=torch.float32)
-        _input_bwd[(I // n["CI"], S * B, triton.cdiv(T, n["TS"]))](
+        dconv, dxs, dq_all, dk_all, dv_all = (xu.new_empty(S, B, T, I) for _ in range(5))
+        dg_dir = torch.empty(S, B, T, G, device=xu.device, dtype=torch.float32)  # the direction's frame order
+        dg_in = torch.empty(B, T, 2, G, device=xu.device, dtype=torch.float32)  # the input's; [..., :S, :] written
+        _input_bwd[(triton.cdiv(T, n["BT"]), I // n["CI"], S * B)](
             xu, xu.stride(0), xu.stride(1), conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, i, f,
-            di, df, dq, dk, dv, dconv if dxc is None else dxc.contiguous(), dconv, dxs, *parts, part_gate, part_bias,
-            B, HAS_DXC=dxc is not None, **meta)
-        d_q_weight, d_k_weight, d_v_weight = (p.view(S, -1, I // BS, BS, BS).sum(1) for p in parts)
-        d_gate_weight, d_gate_bias = part_gate.view(S, -1, G, 3 * I).sum(1), part_bias.view(S, -1, G).sum(1)
+            di, df, dq, dk, dv, dconv if dxc is None else dxc.contiguous(), dconv, dxs, dq_all, dk_all, dv_all,
+            dg_dir, dg_in, B, HAS_DXC=dxc is not None, num_warps=FUSED_INPUT_BLOCKS["warps_bwd"],
+            **{key: n[key] for key in _BACKWARD_CONSTANTS})
+        xs = torch.stack([xu, xu.flip(1)][:S]).float()  # [S, B, T, I], each direction's input in its frame order
+        # the weights' gradients, sums over all B*T frames: the block maps' from the total gradients of q, k, v ...
+        d_q_weight, d_k_weight, d_v_weight = (_block_grads(d, x, BS) for d, x in
+                                              ((dq_all, xc), (dk_all, xc), (dv_all, xs)))
+        # ... and the gates': dG_q = dg^T q = (dg^T xc) A_q^T, dG_k the same with A_k, dG_v = (dg^T x) A_v^T
+        m_c = torch.bmm(dg_dir.view(S, N, G).transpose(1, 2).to(xc.dtype), xc.view(S, N, I)).float()  # [S, G, I]
+        m_x = (dg_in.view(N, 2 * G)[:, :S * G].t().to(xu.dtype) @ xu.reshape(N, I)).float().view(S, G, I)
+        through = lambda m, w: torch.einsum("sgbi,sboi->sgbo", m.view(S, G, I // BS, BS), w.float()).reshape(S, G, I)
+        d_gate_weight = torch.cat([through(m_c, q_weight), through(m_c, k_weight), through(m_x, v_weight)], dim=-1)
+        d_gate_bias = dg_dir.sum((1, 2))
         # the causal conv's backward: y[t] = sum_j w[j] x[t + j - (K-1)] gives dx[t] = sum_j w[j] dy[t + (K-1) - j]
-        xs = torch.stack([xu, xu.flip(1)][:S]).float()  # [S, B, T, I]
         dconv = dconv.float()
         xp, dp = F.pad(xs, (0, 0, K - 1, 0)), F.pad(dconv, (0, 0, 0, K - 1))
         d_conv_weight = torch.stack([(dconv * xp[:, :, j:j + T]).sum((1, 2)) for j in range(K)], dim=1)  # [S, K, I]

@@ -22,7 +22,7 @@ from seis_wav2vec.config import load_config
 from seis_wav2vec.unet import BidirectionalmLSTMLayer
 
 CUOBJDUMP = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
-BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out", "dq_out", "dk_out", "dv_out",
+BF16 = {"xu", "q", "k", "v", "xc_out", "dq", "dk", "dv", "dxc_in", "dconv_out", "dxs_out", "dqk_out", "dv_out",
         "h", "xc", "z", "y", "dy", "dh", "dxc", "dz"}  # as under bf16 autocast
 INTS = {"sb", "st", "B", "sz_b", "sz_t"}
 

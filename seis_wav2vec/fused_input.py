@@ -5,6 +5,8 @@
 # %% ../nbs/12c_fused_input.ipynb #04a4f45a
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 import triton
@@ -13,8 +15,8 @@ from einops import rearrange
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['FUSED_INPUT_BLOCKS', 'FusedInput', 'fused_input', 'reference_input', 'check_layer', 'relative_errors',
-           'check_fused_input', 'fused_layer_errors']
+__all__ = ['FUSED_INPUT_BLOCKS', 'FRAMES_PER_PRODUCT', 'fused_input_fits', 'FusedInput', 'fused_input', 'reference_input',
+           'check_layer', 'relative_errors', 'check_fused_input', 'fused_layer_errors']
 
 # %% ../nbs/12c_fused_input.ipynb #5eef5985
 @triton.jit
@@ -75,10 +77,10 @@ def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, q, k, v, xc_out,
 
 @triton.jit
 def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv, dxc_in,
-               dconv_out, dxs_out, dq_out, dk_out, dv_out, dg_dir, dg_in,
-               B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
-               G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr,
-               CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr):
+               dconv_out, dxs_out, dqk_out, dv_out, dg_dir,
+               B, S: tl.constexpr, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr,
+               DH: tl.constexpr, G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr,
+               CI: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr):
     "One program: BT frames by CI channels of direction s of sequence b; nothing summed across programs."
     tb, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     s, b = sbi // B, sbi % B
@@ -94,11 +96,16 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
     if CAP > 0:
         capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
         dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
-    if cblk == 0:  # for the gate weights' gradients, in the direction's frame order [S, B, T, G] and the input's
-        src = tl.where(s == 1, T - 1 - t, t)
-        gm = tm & (rr < G)
-        tl.store(dg_dir + ((s * B + b) * T + t[:, None]) * G + rr, dg, mask=gm)
-        tl.store(dg_in + (b * T + src[:, None]) * (2 * G) + s * G + rr, dg, mask=gm)  # [B, T, 2, G]
+    # the maps' total gradients go to two buffers whose products with the maps' inputs give all weight gradients:
+    # [S, B, T, 2I + GP] (q's, k's, the gates') in the direction's frame order, against xc, and
+    # [B, T, S, I + GP] (v's, the gates') in the input's frame order, against the input
+    src = tl.where(s == 1, T - 1 - t, t)  # the frames in the input's order
+    row_qk = ((s * B + b) * T + t[:, None]) * (2 * I + GP)
+    row_v = ((b * T + src[:, None]) * S + s) * (I + GP)
+    if cblk == 0:  # the gates' gradient: in float32 for the bias [S, B, T, G], and beside the maps' for the weights
+        tl.store(dg_dir + ((s * B + b) * T + t[:, None]) * G + rr, dg, mask=tm & (rr < G))
+        tl.store(dqk_out + row_qk + 2 * I + rr, dg.to(dqk_out.dtype.element_ty), mask=tm)  # zeros past G
+        tl.store(dv_out + row_v + I + rr, dg.to(dv_out.dtype.element_ty), mask=tm)
     conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
     head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
     g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # gate weights over q, k, v at channels c [GP, CI]
@@ -107,14 +114,14 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
     # for the weights' gradients, and the way back through the map, dx = dy A
     act = ((s * B + b) * T + t[:, None]) * I + c[None, :]  # [S, B, T, I], the direction's frame order
     dy = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c, mask=gmask, other=0.0), LOW)
-    tl.store(dq_out + act, dy.to(dq_out.dtype.element_ty), mask=tm)
+    tl.store(dqk_out + row_qk + c[None, :], dy.to(dqk_out.dtype.element_ty), mask=tm)
     dxc = _dot(dy, _block_tile(wq, s, c, I, BS, False), LOW)
     dy = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c + I, mask=gmask, other=0.0), LOW)
-    tl.store(dk_out + act, dy.to(dk_out.dtype.element_ty), mask=tm)
+    tl.store(dqk_out + row_qk + I + c[None, :], dy.to(dqk_out.dtype.element_ty), mask=tm)
     dxc += _dot(dy, _block_tile(wk, s, c, I, BS, False), LOW)
     dy = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c + 2 * I, mask=gmask, other=0.0),
                                                                      LOW)
-    tl.store(dv_out + act, dy.to(dv_out.dtype.element_ty), mask=tm)
+    tl.store(dv_out + row_v + c[None, :], dy.to(dv_out.dtype.element_ty), mask=tm)
     dxs = _dot(dy, _block_tile(wv, s, c, I, BS, False), LOW)
     if HAS_DXC:
         dxc += tl.load(dxc_in + act, mask=tm, other=0.0).to(tl.float32)
@@ -124,11 +131,11 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
 
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
 # tiles of the fused input kernels: BT frames by CI channels and warps per program, the forward's and the backward's
-FUSED_INPUT_BLOCKS = {"BT": 32, "CI": 32, "num_warps": 8, "BT_bwd": 32, "CI_bwd": 32, "warps_bwd": 4}
+FUSED_INPUT_BLOCKS = {"BT": 64, "CI": 32, "num_warps": 8, "BT_bwd": 64, "CI_bwd": 32, "warps_bwd": 8}
 
 
 _FORWARD_CONSTANTS = ("T", "I", "K", "NH", "DH", "BS", "BT", "CI", "LOW")  # the kernels' constexprs
-_BACKWARD_CONSTANTS = _FORWARD_CONSTANTS + ("G", "GP", "CAP")
+_BACKWARD_CONSTANTS = _FORWARD_CONSTANTS + ("S", "G", "GP", "CAP")
 
 
 def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None,
@@ -144,6 +151,15 @@ def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, g
                          f"{CI}, and the tile and the head width by the block size {BS}; set unet.FUSED_INPUT = False")
     return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=max(16, triton.next_power_of_2(G)),
                 BS=BS, BT=tiles["BT"], CI=CI, CAP=float(gate_soft_cap or 0.0), LOW=xu.dtype != torch.float32)
+
+
+def fused_input_fits(
+    layer,  # a `BidirectionalmLSTMLayer`
+) -> bool:
+    "Whether the kernels take the layer's shapes: inner width, heads and blocks that the channel tiles divide evenly."
+    I, NH, BS = layer.inner, layer.num_heads, layer.blocksize
+    tiles = [min(FUSED_INPUT_BLOCKS[key], I) for key in ("CI", "CI_bwd")]
+    return I % NH == 0 and (I // NH) % BS == 0 and all(I % ci == 0 and ci % BS == 0 for ci in tiles)
 
 
 def _gate_preacts(xc: Tensor, x2d: Tensor, q_weight: Tensor, k_weight: Tensor, v_weight: Tensor,
@@ -164,14 +180,29 @@ def _gate_preacts(xc: Tensor, x2d: Tensor, q_weight: Tensor, k_weight: Tensor, v
     return g[:, :G // 2].contiguous(), g[:, G // 2:].contiguous()
 
 
-def _block_grads(
-    dy: Tensor,  # gradient of a block map's output [S, B, T, I]
-    x: Tensor,  # the map's input [S, B, T, I]
+def _diagonal_blocks(
+    w: Tensor,  # dense matrices, one per direction [S, I, I]
     bs: int,  # block size
-) -> Tensor:  # [S, I/bs, bs, bs]: entry (s, blk, o, i) = sum over frames of dy[..., blk*bs + o] x[..., blk*bs + i]
-    "The weight gradient of a block-diagonal map per direction: a product summed over frames, one reduction."
-    S, I = x.shape[0], x.shape[-1]
-    return (dy.reshape(S, -1, I // bs, bs, 1).float() * x.reshape(S, -1, I // bs, 1, bs).float()).sum(1)
+) -> Tensor:  # [S, I/bs, bs, bs]: entry (s, blk, o, i) = w[s, blk*bs + o, blk*bs + i]
+    "The bs x bs blocks on the diagonal of each direction's matrix: the inverse of `unet.block_diagonal`."
+    S, I = w.shape[0], w.shape[-1]
+    return w.reshape(S, I // bs, bs, I // bs, bs).diagonal(dim1=1, dim2=3).permute(0, 3, 1, 2)
+
+
+# frames per product in `_frame_products`: the sum over all B*T frames is cut into parts of at least this many, so
+# that the products' few outputs (the maps' rows by I) still fill the GPU
+FRAMES_PER_PRODUCT = 8192
+
+
+def _frame_products(
+    dy: Tensor,  # gradients [P, N, A]: P products over N frames
+    x: Tensor,  # inputs [P, N, I] (rows may be strided)
+) -> Tensor:  # [P, A, I] in float32: dy^T x, summed over the N frames
+    "Products summed over many frames, on the tensor cores: cut into parts of `FRAMES_PER_PRODUCT` frames, then added."
+    P, N, A = dy.shape
+    parts = math.gcd(N, max(1, N // FRAMES_PER_PRODUCT))
+    y = torch.bmm(dy.reshape(P * parts, N // parts, A).transpose(1, 2), x.reshape(P * parts, N // parts, -1))
+    return y.float().view(P, parts, A, -1).sum(1)
 
 
 class FusedInput(torch.autograd.Function):
@@ -203,25 +234,29 @@ class FusedInput(torch.autograd.Function):
         grad = lambda g, shape, dt: torch.zeros(shape, device=xu.device, dtype=dt) if g is None else g.contiguous()
         dq, dk, dv = (grad(g, (S * B, NH, T, DH), xu.dtype) for g in (dq, dk, dv))
         di, df = (grad(g, (S * B, NH, T), torch.float32) for g in (di, df))
-        dconv, dxs, dq_all, dk_all, dv_all = (xu.new_empty(S, B, T, I) for _ in range(5))
+        dconv, dxs = (xu.new_empty(S, B, T, I) for _ in range(2))
+        GP = n["GP"]  # the gates' columns, padded with zeros
+        dqk_all = xu.new_empty(S, B, T, 2 * I + GP)  # q's, k's and the gates' total gradients, the direction's order
+        dv_all = xu.new_empty(B, T, S, I + GP)  # v's and the gates', the input's frame order
         dg_dir = torch.empty(S, B, T, G, device=xu.device, dtype=torch.float32)  # the direction's frame order
-        dg_in = torch.empty(B, T, 2, G, device=xu.device, dtype=torch.float32)  # the input's; [..., :S, :] written
         _input_bwd[(triton.cdiv(T, n["BT"]), I // n["CI"], S * B)](
             xu, xu.stride(0), xu.stride(1), conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, i, f,
-            di, df, dq, dk, dv, dconv if dxc is None else dxc.contiguous(), dconv, dxs, dq_all, dk_all, dv_all,
-            dg_dir, dg_in, B, HAS_DXC=dxc is not None, num_warps=FUSED_INPUT_BLOCKS["warps_bwd"],
+            di, df, dq, dk, dv, dconv if dxc is None else dxc.contiguous(), dconv, dxs, dqk_all, dv_all,
+            dg_dir, B, HAS_DXC=dxc is not None, num_warps=FUSED_INPUT_BLOCKS["warps_bwd"],
             **{key: n[key] for key in _BACKWARD_CONSTANTS})
-        xs = torch.stack([xu, xu.flip(1)][:S]).float()  # [S, B, T, I], each direction's input in its frame order
-        # the weights' gradients, sums over all B*T frames: the block maps' from the total gradients of q, k, v ...
-        d_q_weight, d_k_weight, d_v_weight = (_block_grads(d, x, BS) for d, x in
-                                              ((dq_all, xc), (dk_all, xc), (dv_all, xs)))
-        # ... and the gates': dG_q = dg^T q = (dg^T xc) A_q^T, dG_k the same with A_k, dG_v = (dg^T x) A_v^T
-        m_c = torch.bmm(dg_dir.view(S, N, G).transpose(1, 2).to(xc.dtype), xc.view(S, N, I)).float()  # [S, G, I]
-        m_x = (dg_in.view(N, 2 * G)[:, :S * G].t().to(xu.dtype) @ xu.reshape(N, I)).float().view(S, G, I)
-        through = lambda m, w: torch.einsum("sgbi,sboi->sgbo", m.view(S, G, I // BS, BS), w.float()).reshape(S, G, I)
+        # the weights' gradients, sums over all B*T frames, as two dense products dY^T X on the tensor cores (of the
+        # I x I blocks only the diagonal ones are kept: still cheaper than any reduction over the frames)
+        w_c = _frame_products(dqk_all.view(S, N, 2 * I + GP), xc.view(S, N, I))  # [S, 2I + GP, I]
+        w_x = _frame_products(dv_all.view(1, N, S * (I + GP)), xu.reshape(1, N, I)).view(S, I + GP, I)
+        d_q_weight, d_k_weight, d_v_weight = (_diagonal_blocks(w, BS) for w in
+                                              (w_c[:, :I], w_c[:, I:2 * I], w_x[:, :I]))
+        # the gates': dG_q = dg^T q = (dg^T xc) A_q^T, dG_k the same with A_k, dG_v = (dg^T x) A_v^T
+        m_c, m_x = w_c[:, 2 * I:2 * I + G], w_x[:, I:I + G]  # [S, G, I] each
+        through = lambda m, w: torch.einsum("sgbi,sboi->sgbo", m.reshape(S, G, I // BS, BS), w.float()).reshape(S, G, I)
         d_gate_weight = torch.cat([through(m_c, q_weight), through(m_c, k_weight), through(m_x, v_weight)], dim=-1)
         d_gate_bias = dg_dir.sum((1, 2))
         # the causal conv's backward: y[t] = sum_j w[j] x[t + j - (K-1)] gives dx[t] = sum_j w[j] dy[t + (K-1) - j]
+        xs = torch.stack([xu, xu.flip(1)][:S]).float()  # [S, B, T, I], each direction's input in its frame order
         dconv = dconv.float()
         xp, dp = F.pad(xs, (0, 0, K - 1, 0)), F.pad(dconv, (0, 0, 0, K - 1))
         d_conv_weight = torch.stack([(dconv * xp[:, :, j:j + T]).sum((1, 2)) for j in range(K)], dim=1)  # [S, K, I]

@@ -21,10 +21,10 @@ from xlstm.components.init import bias_linspace_init_, small_init_init_, wang_in
 from .config import UNetConfig
 
 try:
-    from seis_wav2vec.fused_input import fused_input
+    from seis_wav2vec.fused_input import fused_input, fused_input_fits
     from seis_wav2vec.fused_output import fused_output
 except ImportError:  # no Triton: it is installed on Linux x86-64 only (pyproject.toml)
-    fused_input = fused_output = None
+    fused_input = fused_input_fits = fused_output = None
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
@@ -415,7 +415,9 @@ def head_norm(
     return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(dtype)
 
 # %% ../nbs/12_xlstm_unet.ipynb #c5e685a2
-FUSED_INPUT = False  # on a GPU: `fused_input` (12c_fused_input) for the conv, q/k/v maps, gates and heads' layout
+# on a GPU: `fused_input` (12c_fused_input) for the conv, q/k/v maps, gates and heads' layout; on by default where
+# Triton is installed, for every layer whose shapes the kernels take (`fused_input_fits`) and that runs Triton cells
+FUSED_INPUT = fused_input is not None
 FUSED_OUTPUT = False  # on a GPU: `fused_output` (12d_fused_output) for the norm, skip, directions' sum and gate
 
 
@@ -428,7 +430,7 @@ def forward(
     for name, on, fn in (("FUSED_INPUT", FUSED_INPUT, fused_input), ("FUSED_OUTPUT", FUSED_OUTPUT, fused_output)):
         if on and x.is_cuda and fn is None:
             raise RuntimeError(f"unet.{name} needs Triton, which is not installed here; set it to False")
-    if FUSED_INPUT and x.is_cuda:
+    if FUSED_INPUT and x.is_cuda and self.cfg.kernel_backend != "native" and fused_input_fits(self):
         q, k, v, i, f, xc = fused_input(self, x_inner)  # the cell's inputs in its layout; xc [S, B, T, I]
     else:
         xs = torch.stack([x_inner, x_inner.flip(1)][: self.num_directions])  # [S, B, T, I], reversed time in s=1

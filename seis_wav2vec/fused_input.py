@@ -138,6 +138,12 @@ _FORWARD_CONSTANTS = ("T", "I", "K", "NH", "DH", "BS", "BT", "CI", "LOW")  # the
 _BACKWARD_CONSTANTS = _FORWARD_CONSTANTS + ("S", "G", "GP", "CAP")
 
 
+def _tile_fits(I: int, num_heads: int, bs: int, backward: bool) -> bool:
+    "Whether the channel tile and the blocks of bs channels divide the inner width I and the head width evenly."
+    CI = min(FUSED_INPUT_BLOCKS["CI_bwd" if backward else "CI"], I)
+    return I % num_heads == 0 and I % CI == 0 and CI % bs == 0 and (I // num_heads) % bs == 0
+
+
 def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, gate_soft_cap: float | None,
             backward: bool = False) -> dict:
     "Sizes of one call, as the kernels' compile-time constants; the backward's tiles where `backward`."
@@ -146,7 +152,7 @@ def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, g
     G, BS = 2 * num_heads, q_weight.shape[-1]
     tiles = {k: FUSED_INPUT_BLOCKS[k + "_bwd" if backward else k] for k in ("BT", "CI")}
     CI = min(tiles["CI"], I)
-    if I % num_heads or I % CI or CI % BS or (I // num_heads) % BS:
+    if not _tile_fits(I, num_heads, BS, backward):
         raise ValueError(f"fused input: inner width {I} must divide by num_heads={num_heads} and by the channel tile "
                          f"{CI}, and the tile and the head width by the block size {BS}; set unet.FUSED_INPUT = False")
     return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=max(16, triton.next_power_of_2(G)),
@@ -157,9 +163,7 @@ def fused_input_fits(
     layer,  # a `BidirectionalmLSTMLayer`
 ) -> bool:
     "Whether the kernels take the layer's shapes: inner width, heads and blocks that the channel tiles divide evenly."
-    I, NH, BS = layer.inner, layer.num_heads, layer.blocksize
-    tiles = [min(FUSED_INPUT_BLOCKS[key], I) for key in ("CI", "CI_bwd")]
-    return I % NH == 0 and (I // NH) % BS == 0 and all(I % ci == 0 and ci % BS == 0 for ci in tiles)
+    return all(_tile_fits(layer.inner, layer.num_heads, layer.blocksize, backward) for backward in (False, True))
 
 
 def _gate_preacts(xc: Tensor, x2d: Tensor, q_weight: Tensor, k_weight: Tensor, v_weight: Tensor,

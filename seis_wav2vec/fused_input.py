@@ -106,7 +106,7 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
         tl.store(dg_dir + ((s * B + b) * T + t[:, None]) * G + rr, dg, mask=tm & (rr < G))
         tl.store(dqk_out + row_qk + 2 * I + rr, dg.to(dqk_out.dtype.element_ty), mask=tm)  # zeros past G
         tl.store(dv_out + row_v + I + rr, dg.to(dv_out.dtype.element_ty), mask=tm)
-    conv, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed, not saved
+    conv, _, _ = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed for the SiLU, not saved
     head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
     g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # gate weights over q, k, v at channels c [GP, CI]
     gmask = (r < G)[:, None]

@@ -131,7 +131,7 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
 
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
 # tiles of the fused input kernels: BT frames by CI channels and warps per program, the forward's and the backward's
-FUSED_INPUT_BLOCKS = {"BT": 64, "CI": 32, "num_warps": 8, "BT_bwd": 64, "CI_bwd": 32, "warps_bwd": 8}
+FUSED_INPUT_BLOCKS = {"BT": 64, "CI": 32, "num_warps": 8, "BT_bwd": 32, "CI_bwd": 32, "warps_bwd": 4}
 
 
 _FORWARD_CONSTANTS = ("T", "I", "K", "NH", "DH", "BS", "BT", "CI", "LOW")  # the kernels' constexprs

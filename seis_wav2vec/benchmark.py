@@ -44,11 +44,11 @@ from .unet import kernel_chunk_size
 __all__ = ['GiB', 'QUICK_OVERRIDES', 'STEP_FORMS', 'PROFILED_FUNCTIONS', 'NO_BACKWARD_RANGE', 'PROFILE_LISTS', 'KERNEL_CLASSES',
            'REFERENCE_SIZES', 'REFERENCE_BATCH', 'FINETUNE_FORMS', 'DEFAULTS', 'FlopRow', 'matmul_flops',
            'encoder_flops', 'mlstm_cell_flops', 'mlstm_block_flops', 'unet_flops', 'model_flops', 'mfu', 'synchronize',
-           'median_step_ms', 'matmul_rate', 'waveform_batches', 'peak_memory_gib', 'reset_peak', 'default_config_path',
-           'benchmark_config', 'BenchmarkStep', 'time_step', 'component_modules', 'profiler_ranges', 'kernel_class',
-           'profile_rows', 'profile_components', 'loss_curves', 'reference_config', 'reference_step', 'time_reference',
-           'benchmark_dataset', 'time_data', 'picker_step', 'time_finetune', 'versions', 'markdown', 'benchmark_parts',
-           'run_benchmark', 'parse_args', 'main']
+           'median_step_ms', 'matmul_dtype', 'matmul_rate', 'waveform_batches', 'peak_memory_gib', 'reset_peak',
+           'default_config_path', 'benchmark_config', 'BenchmarkStep', 'time_step', 'component_modules',
+           'profiler_ranges', 'kernel_class', 'profile_rows', 'profile_components', 'loss_curves', 'reference_config',
+           'reference_step', 'time_reference', 'benchmark_dataset', 'time_data', 'picker_step', 'time_finetune',
+           'versions', 'markdown', 'benchmark_parts', 'run_benchmark', 'parse_args', 'main']
 
 # %% ../nbs/30_benchmark.ipynb #9651248a
 @dataclass
@@ -166,9 +166,9 @@ def model_flops(
 def mfu(
     flops_per_sample: float,  # model FLOPs of one training sample (forward + backward)
     samples_per_s: float,  # measured training throughput
-    matmul_flops_per_s: float,  # measured bf16 matrix-product rate of the card
+    matmul_flops_per_s: float,  # measured matrix-product rate of the card in the step's dtype (`matmul_rate`)
 ) -> float:  # model-FLOPs utilisation, 0..1
-    "Model-FLOPs utilisation: achieved model FLOPs per second over the card's measured bf16 matmul rate."
+    "Model-FLOPs utilisation: achieved model FLOPs per second over the card's measured matmul rate."
     if matmul_flops_per_s <= 0: raise ValueError(f"matmul rate must be positive, got {matmul_flops_per_s}.")
     return flops_per_sample * samples_per_s / matmul_flops_per_s
 
@@ -208,14 +208,17 @@ def median_step_ms(
     return statistics.median(times), times
 
 # %% ../nbs/30_benchmark.ipynb #c9f3fcdb
+def matmul_dtype(device: torch.device) -> torch.dtype:
+    "The dtype of the benchmark's products on `device`: bf16 on a GPU (the step's autocast), float32 on a CPU."
+    return torch.bfloat16 if device.type == "cuda" else torch.float32
+
 def matmul_rate(
     device: torch.device,  # the card (or CPU) to measure
-    n: int = 8192,  # size of the square bf16 products
+    n: int = 8192,  # size of the square products
     repeats: int = 20,  # timed products
 ) -> float:  # FLOP/s
-    "The bf16 [n, n] x [n, n] product rate (median), over rotating random inputs, not zeros."
-    pairs = [(torch.randn(n, n, device=device, dtype=torch.bfloat16), torch.randn(n, n, device=device, dtype=torch.bfloat16))
-             for _ in range(3)]
+    "The [n, n] x [n, n] product rate (median) in `matmul_dtype(device)`, over rotating random inputs, not zeros."
+    pairs = [tuple(torch.randn(n, n, device=device, dtype=matmul_dtype(device)) for _ in range(2)) for _ in range(3)]
     calls = iter(range(10**9))
     ms, _ = median_step_ms(lambda: torch.mm(*pairs[next(calls) % len(pairs)]), device, warmup=3, steps=repeats)
     return 2 * n**3 / (ms / 1e3)
@@ -318,7 +321,7 @@ class BenchmarkStep:
 def time_step(
     cfg: ExperimentConfig,  # from `benchmark_config`, with the form's switches
     device: torch.device,
-    matmul_flops_per_s: float,  # the card's measured bf16 rate, for the MFU
+    matmul_flops_per_s: float,  # the card's measured matmul rate (`matmul_rate`), for the MFU
     warmup: int = 5,  # untimed steps after the first
     steps: int = 30,  # timed steps
     profile_steps: int = 5,  # profiled steps after the timing
@@ -763,7 +766,8 @@ def _profile_markdown(run: dict) -> list[str]:
 def markdown(report: dict) -> str:
     "The report as markdown: the step table, the speed-up over the reference, profiles, loss curves, data side."
     lines = [f"Benchmark of {report['date']} on {report['device']} (torch {report['versions']['torch']}); command: "
-             f"`{report['command']}`", "", f"bf16 matmul rate: {report['matmul_tflop_per_s']:.1f} TFLOP/s", ""]
+             f"`{report['command']}`", "",
+             f"{report.get('matmul_dtype', 'bfloat16')} matmul rate: {report['matmul_tflop_per_s']:.1f} TFLOP/s", ""]
     lines += _steps_markdown(report)
     for key in ("ours_eager", "ours", "ours_compiled"):
         if key in report["steps"]: lines += _profile_markdown(report["steps"][key])
@@ -810,8 +814,8 @@ def run_benchmark(args) -> dict:
                         "trainer's TrainingStep, each step queued before the previous one is read: forward with "
                         "masking and negatives, backward, gradient clipping, AdamW step"}
     rate = matmul_rate(device, args.matmul_n)
-    report["matmul_tflop_per_s"] = rate / 1e12
-    print(f"bf16 matmul: {rate / 1e12:.1f} TFLOP/s", flush=True)
+    report["matmul_tflop_per_s"], report["matmul_dtype"] = rate / 1e12, str(matmul_dtype(device)).removeprefix("torch.")
+    print(f"{report['matmul_dtype']} matmul: {rate / 1e12:.1f} TFLOP/s", flush=True)
     for part, key, measure in benchmark_parts(args, device, rate):
         if part in args.skip: continue
         t0 = time.perf_counter()
@@ -847,7 +851,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, help="DataLoader workers of the data part (default: all cores)")
     p.add_argument("--loader-batches", type=int, help="batches timed for windows/s (default 100; quick 3)")
     p.add_argument("--data-dir", default="/tmp/seis_bench_data", help="where the data part's dataset is built")
-    p.add_argument("--matmul-n", type=int, help="size of the square bf16 products (default 8192; quick 256)")
+    p.add_argument("--matmul-n", type=int, help="size of the square products of the matmul rate (default 8192; quick 256)")
     p.add_argument("--skip", nargs="*", default=[], choices=["ours", "compiled", "loss", "reference", "data", "finetune"],
                    help="parts to leave out")
     p.add_argument("overrides", nargs="*", metavar="key.sub=value",
@@ -864,7 +868,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     """The GPU benchmark of the trainer's step against transformers' Wav2Vec2ForPreTraining, in one process.
 
-Measures, in this order and in the same run: the card's bf16 matrix-product rate; the trainer's optimizer step
+Measures, in this order and in the same run: the card's matrix-product rate (bf16; float32 on a CPU); the trainer's step
 (TrainingStep) at the experiment config (batch 64, 4096-sample windows, bf16 autocast, TFLA kernels; masking and
 negative sampling inside the step, clipping and the AdamW step included) eager, as a CUDA graph, and as a CUDA graph
 with compiled U-Net blocks (the trainer's default), with model FLOPs, MFU and a per-component profile; fixed-seed loss

@@ -6,8 +6,8 @@ tilings on a CPU machine, before GPU time is spent on them. One JSON line per ke
 
     python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8] [--output-tiles 1024,8]
 
-A tiling is BT,CI,num_warps for the input kernels (FUSED_INPUT_BLOCKS, the same for the forward and the backward)
-and tile,num_warps for the output kernels (FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from
+A tiling is BT,CI,num_warps for the input kernels, set for the forward and the backward alike (default: each kernel's
+own tiles in FUSED_INPUT_BLOCKS, with its frame loop and pipeline stages), and tile,num_warps for the output kernels (FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from
 the experiment config.
 """
 import argparse, json, os, re, subprocess, tempfile, time
@@ -46,8 +46,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--arch", type=int, default=90, help="compute capability x 10: 90 for an H100 or H200")
     p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
-    p.add_argument("--tiles", nargs="*", default=[",".join(str(fused_input.FUSED_INPUT_BLOCKS[k])
-                                                          for k in ("BT", "CI", "num_warps"))], metavar="BT,CI,WARPS")
+    p.add_argument("--tiles", nargs="*", default=[None], metavar="BT,CI,WARPS")
     p.add_argument("--output-tiles", nargs="*", default=[",".join(str(fused_output.FUSED_OUTPUT_BLOCKS[k])
                                                                  for k in ("tile", "num_warps"))], metavar="TILE,WARPS")
     p.add_argument("--config", default="configs/xlstm_unet_seisbench.yaml")
@@ -58,9 +57,9 @@ def main():
         T, D = cfg.model.unet.levels(cfg.data.sample_len // 4)[level], cfg.model.unet.widths()[level]
         layer = BidirectionalmLSTMLayer(D, cfg.model.unet)
         for tile in args.tiles:
-            bt, ci, warps = map(int, tile.split(","))
-            blocks = dict(BT=bt, CI=ci, num_warps=warps, BT_bwd=bt, CI_bwd=ci, warps_bwd=warps)
-            fused_input.FUSED_INPUT_BLOCKS.update(blocks)
+            if tile is not None:
+                bt, ci, warps = map(int, tile.split(","))
+                fused_input.FUSED_INPUT_BLOCKS.update(BT=bt, CI=ci, num_warps=warps, BT_bwd=bt, CI_bwd=ci, warps_bwd=warps)
             x = layer.proj_up.weight.new_empty(1, T, layer.inner, dtype=torch.bfloat16)  # as under autocast; shapes
             for name, fn, extra in (("forward", fused_input._input_fwd, {}),
                                     ("backward", fused_input._input_bwd, {"HAS_DXC": True})):
@@ -68,7 +67,9 @@ def main():
                                         backward=name == "backward")
                 keys = fused_input._BACKWARD_CONSTANTS if name == "backward" else fused_input._FORWARD_CONSTANTS
                 constants = {k: n[k] for k in keys}
-                row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, CI=ci, num_warps=warps, arch=args.arch)
+                warps = fused_input.FUSED_INPUT_BLOCKS["warps_bwd" if name == "backward" else "num_warps"]
+                row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=n["BT"], CI=n["CI"], num_warps=warps,
+                           loop=n["LOOP"], stages=n["STAGES"], arch=args.arch)
                 row.update(resources(fn, {**constants, **extra}, warps, args.arch))
                 print(json.dumps(row), flush=True)
         for tile in args.output_tiles:

@@ -29,6 +29,15 @@ def _dot(a, b, LOW: tl.constexpr):
 
 
 @triton.jit
+def _operand(x, LOW: tl.constexpr):
+    "A weight tile in the dtype `_dot` multiplies in: bf16 under autocast (LOW), else as it is."
+    if LOW:
+        return x.to(tl.bfloat16)
+    else:
+        return x
+
+
+@triton.jit
 def _block_tile(w, s, c, I: tl.constexpr, BS: tl.constexpr, TRANSPOSED: tl.constexpr):
     "Direction s's block-diagonal map over channels c [CI] as a dense tile A[c_out, c_in] [CI, CI], zero off blocks."
     if TRANSPOSED:  # A^T[c_in, c_out]
@@ -59,20 +68,25 @@ def _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T: tl.constexpr, I: tl.constexpr,
 @triton.jit
 def _input_fwd(xu, sb, st, cw, cb, wq, wk, wv, q, k, v, xc_out,
                B, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
-               BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr, LOW: tl.constexpr):
-    "One program: BT frames by CI channels of direction s of sequence b."
-    tb, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+               BS: tl.constexpr, BT: tl.constexpr, CI: tl.constexpr, LOW: tl.constexpr, LOOP: tl.constexpr,
+               STAGES: tl.constexpr):
+    "One program: LOOP tiles of BT frames by CI channels of direction s of sequence b, one after the other."
+    tg, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     s, b = sbi // B, sbi % B
-    t = tb * BT + tl.arange(0, BT)
-    tm = (t < T)[:, None]
     c = cblk * CI + tl.arange(0, CI)
-    _, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
-    # the block maps, as products with the tile's block-diagonal slice of each map: q = xc A_q^T
-    head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
-    tl.store(q + head, _dot(xc, _block_tile(wq, s, c, I, BS, True), LOW).to(q.dtype.element_ty), mask=tm)
-    tl.store(k + head, _dot(xc, _block_tile(wk, s, c, I, BS, True), LOW).to(k.dtype.element_ty), mask=tm)
-    tl.store(v + head, _dot(xs, _block_tile(wv, s, c, I, BS, True), LOW).to(v.dtype.element_ty), mask=tm)
-    tl.store(xc_out + ((s * B + b) * T + t[:, None]) * I + c[None, :], xc.to(xc_out.dtype.element_ty), mask=tm)
+    # the tile's block-diagonal slice of each map, read once for all its frames: q = xc A_q^T
+    aq = _operand(_block_tile(wq, s, c, I, BS, True), LOW)
+    ak = _operand(_block_tile(wk, s, c, I, BS, True), LOW)
+    av = _operand(_block_tile(wv, s, c, I, BS, True), LOW)
+    for it in tl.range(0, LOOP, num_stages=STAGES):
+        t = (tg * LOOP + it) * BT + tl.arange(0, BT)
+        tm = (t < T)[:, None]
+        _, xc, xs = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)
+        head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
+        tl.store(q + head, _dot(xc, aq, LOW).to(q.dtype.element_ty), mask=tm)
+        tl.store(k + head, _dot(xc, ak, LOW).to(k.dtype.element_ty), mask=tm)
+        tl.store(v + head, _dot(xs, av, LOW).to(v.dtype.element_ty), mask=tm)
+        tl.store(xc_out + ((s * B + b) * T + t[:, None]) * I + c[None, :], xc.to(xc_out.dtype.element_ty), mask=tm)
 
 
 @triton.jit
@@ -80,61 +94,73 @@ def _input_bwd(xu, sb, st, cw, cb, wq, wk, wv, gw, gi, gf, dgi, dgf, dq, dk, dv,
                dconv_out, dxs_out, dqk_out, dv_out, dg_dir,
                B, S: tl.constexpr, T: tl.constexpr, I: tl.constexpr, K: tl.constexpr, NH: tl.constexpr,
                DH: tl.constexpr, G: tl.constexpr, GP: tl.constexpr, BS: tl.constexpr, BT: tl.constexpr,
-               CI: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr):
-    "One program: BT frames by CI channels of direction s of sequence b; nothing summed across programs."
-    tb, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+               CI: tl.constexpr, CAP: tl.constexpr, LOW: tl.constexpr, HAS_DXC: tl.constexpr, LOOP: tl.constexpr,
+               STAGES: tl.constexpr):
+    "One program: LOOP tiles of BT frames by CI channels of direction s of sequence b; nothing summed across programs."
+    tg, cblk, sbi = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     s, b = sbi // B, sbi % B
-    t = tb * BT + tl.arange(0, BT)
-    tm = (t < T)[:, None]
     c = cblk * CI + tl.arange(0, CI)
     r = tl.arange(0, GP)
     rr = r[None, :]
-    # the gates' gradients [BT, GP], through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
-    gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
-    gmi, gmf = tm & (rr < NH), tm & (rr >= NH) & (rr < G)
-    dg = tl.load(dgi + gate, mask=gmi, other=0.0) + tl.load(dgf + gate, mask=gmf, other=0.0)
-    if CAP > 0:
-        capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
-        dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
-    # the maps' total gradients go to two buffers whose products with the maps' inputs give all weight gradients:
-    # [S, B, T, 2I + GP] (q's, k's, the gates') in the direction's frame order, against xc, and
-    # [B, T, S, I + GP] (v's, the gates') in the input's frame order, against the input
-    src = tl.where(s == 1, T - 1 - t, t)  # the frames in the input's order
-    row_qk = ((s * B + b) * T + t[:, None]) * (2 * I + GP)
-    row_v = ((b * T + src[:, None]) * S + s) * (I + GP)
-    if cblk == 0:  # the gates' gradient: in float32 for the bias [S, B, T, G], and beside the maps' for the weights
-        tl.store(dg_dir + ((s * B + b) * T + t[:, None]) * G + rr, dg, mask=tm & (rr < G))
-        tl.store(dqk_out + row_qk + 2 * I + rr, dg.to(dqk_out.dtype.element_ty), mask=tm)  # zeros past G
-        tl.store(dv_out + row_v + I + rr, dg.to(dv_out.dtype.element_ty), mask=tm)
-    conv, _, _ = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed for the SiLU, not saved
-    head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
-    g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]  # gate weights over q, k, v at channels c [GP, CI]
+    # the weights a tile needs, read once for all its frames: each map's block-diagonal slice A [CI, CI], and the
+    # gate weights over q, k, v at channels c [GP, CI]
+    a_q = _operand(_block_tile(wq, s, c, I, BS, False), LOW)
+    a_k = _operand(_block_tile(wk, s, c, I, BS, False), LOW)
+    a_v = _operand(_block_tile(wv, s, c, I, BS, False), LOW)
+    g_c = gw + (s * G + r[:, None]) * (3 * I) + c[None, :]
     gmask = (r < G)[:, None]
-    # each map in turn: the total gradient of its output at channels c (from the cell, and through the gates), kept
-    # for the weights' gradients, and the way back through the map, dx = dy A
-    act = ((s * B + b) * T + t[:, None]) * I + c[None, :]  # [S, B, T, I], the direction's frame order
-    dy = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c, mask=gmask, other=0.0), LOW)
-    tl.store(dqk_out + row_qk + c[None, :], dy.to(dqk_out.dtype.element_ty), mask=tm)
-    dxc = _dot(dy, _block_tile(wq, s, c, I, BS, False), LOW)
-    dy = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c + I, mask=gmask, other=0.0), LOW)
-    tl.store(dqk_out + row_qk + I + c[None, :], dy.to(dqk_out.dtype.element_ty), mask=tm)
-    dxc += _dot(dy, _block_tile(wk, s, c, I, BS, False), LOW)
-    dy = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, tl.load(g_c + 2 * I, mask=gmask, other=0.0),
-                                                                     LOW)
-    tl.store(dv_out + row_v + c[None, :], dy.to(dv_out.dtype.element_ty), mask=tm)
-    dxs = _dot(dy, _block_tile(wv, s, c, I, BS, False), LOW)
-    if HAS_DXC:
-        dxc += tl.load(dxc_in + act, mask=tm, other=0.0).to(tl.float32)
-    sig = tl.sigmoid(conv)
-    tl.store(dconv_out + act, (dxc * sig * (1.0 + conv * (1.0 - sig))).to(dconv_out.dtype.element_ty), mask=tm)
-    tl.store(dxs_out + act, dxs.to(dxs_out.dtype.element_ty), mask=tm)
+    g_q = _operand(tl.load(g_c, mask=gmask, other=0.0), LOW)
+    g_k = _operand(tl.load(g_c + I, mask=gmask, other=0.0), LOW)
+    g_v = _operand(tl.load(g_c + 2 * I, mask=gmask, other=0.0), LOW)
+    for it in tl.range(0, LOOP, num_stages=STAGES):
+        t = (tg * LOOP + it) * BT + tl.arange(0, BT)
+        tm = (t < T)[:, None]
+        # the gates' gradients [BT, GP], through the soft cap: d(cap tanh(x / cap)) = 1 - (capped / cap)^2
+        gate = ((s * B + b) * NH + rr % NH) * T + t[:, None]
+        gmi, gmf = tm & (rr < NH), tm & (rr >= NH) & (rr < G)
+        dg = tl.load(dgi + gate, mask=gmi, other=0.0) + tl.load(dgf + gate, mask=gmf, other=0.0)
+        if CAP > 0:
+            capped = tl.load(gi + gate, mask=gmi, other=0.0) + tl.load(gf + gate, mask=gmf, other=0.0)
+            dg = dg * (1.0 - (capped / CAP) * (capped / CAP))
+        # the maps' total gradients go to two buffers whose products with the maps' inputs give all weight gradients:
+        # [S, B, T, 2I + GP] (q's, k's, the gates') in the direction's frame order, against xc, and
+        # [B, T, S, I + GP] (v's, the gates') in the input's frame order, against the input
+        src = tl.where(s == 1, T - 1 - t, t)  # the frames in the input's order
+        row_qk = ((s * B + b) * T + t[:, None]) * (2 * I + GP)
+        row_v = ((b * T + src[:, None]) * S + s) * (I + GP)
+        if cblk == 0:  # the gates' gradient: in float32 for the bias [S, B, T, G], and beside the maps' for the weights
+            tl.store(dg_dir + ((s * B + b) * T + t[:, None]) * G + rr, dg, mask=tm & (rr < G))
+            tl.store(dqk_out + row_qk + 2 * I + rr, dg.to(dqk_out.dtype.element_ty), mask=tm)  # zeros past G
+            tl.store(dv_out + row_v + I + rr, dg.to(dv_out.dtype.element_ty), mask=tm)
+        conv, _, _ = _conv_silu(xu, s, b, t, c, sb, st, cw, cb, T, I, K, BT, CI)  # recomputed for the SiLU, not saved
+        head = ((s * B + b) * NH + c[None, :] // DH) * T * DH + t[:, None] * DH + c[None, :] % DH
+        # each map in turn: the total gradient of its output at channels c (from the cell, and through the gates),
+        # kept for the weights' gradients, and the way back through the map, dx = dy A
+        act = ((s * B + b) * T + t[:, None]) * I + c[None, :]  # [S, B, T, I], the direction's frame order
+        dy = tl.load(dq + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, g_q, LOW)
+        tl.store(dqk_out + row_qk + c[None, :], dy.to(dqk_out.dtype.element_ty), mask=tm)
+        dxc = _dot(dy, a_q, LOW)
+        dy = tl.load(dk + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, g_k, LOW)
+        tl.store(dqk_out + row_qk + I + c[None, :], dy.to(dqk_out.dtype.element_ty), mask=tm)
+        dxc += _dot(dy, a_k, LOW)
+        dy = tl.load(dv + head, mask=tm, other=0.0).to(tl.float32) + _dot(dg, g_v, LOW)
+        tl.store(dv_out + row_v + c[None, :], dy.to(dv_out.dtype.element_ty), mask=tm)
+        dxs = _dot(dy, a_v, LOW)
+        if HAS_DXC:
+            dxc += tl.load(dxc_in + act, mask=tm, other=0.0).to(tl.float32)
+        sig = tl.sigmoid(conv)
+        tl.store(dconv_out + act, (dxc * sig * (1.0 + conv * (1.0 - sig))).to(dconv_out.dtype.element_ty), mask=tm)
+        tl.store(dxs_out + act, dxs.to(dxs_out.dtype.element_ty), mask=tm)
 
 # %% ../nbs/12c_fused_input.ipynb #c3b45c73
-# tiles of the fused input kernels: BT frames by CI channels and warps per program, the forward's and the backward's
-FUSED_INPUT_BLOCKS = {"BT": 64, "CI": 32, "num_warps": 8, "BT_bwd": 32, "CI_bwd": 32, "warps_bwd": 4}
+# tiles of the fused input kernels, the forward's and the backward's: BT frames by CI channels, and warps per program;
+# each program runs `loop` tiles of frames one after the other (its weight tiles read once for all), software-
+# pipelined over `stages` stages, so that the next tile's reads are on their way while this one computes
+FUSED_INPUT_BLOCKS = {"BT": 64, "CI": 32, "num_warps": 4, "loop": 4, "stages": 3,
+                      "BT_bwd": 32, "CI_bwd": 32, "warps_bwd": 4, "loop_bwd": 4, "stages_bwd": 3}
 
 
-_FORWARD_CONSTANTS = ("T", "I", "K", "NH", "DH", "BS", "BT", "CI", "LOW")  # the kernels' constexprs
+_FORWARD_CONSTANTS = ("T", "I", "K", "NH", "DH", "BS", "BT", "CI", "LOW", "LOOP", "STAGES")  # the kernels' constexprs
 _BACKWARD_CONSTANTS = _FORWARD_CONSTANTS + ("S", "G", "GP", "CAP")
 
 
@@ -150,13 +176,14 @@ def _shapes(xu: Tensor, conv_weight: Tensor, q_weight: Tensor, num_heads: int, g
     B, T, I = xu.shape
     S, K, _ = conv_weight.shape
     G, BS = 2 * num_heads, q_weight.shape[-1]
-    tiles = {k: FUSED_INPUT_BLOCKS[k + "_bwd" if backward else k] for k in ("BT", "CI")}
+    tiles = {k: FUSED_INPUT_BLOCKS[k + "_bwd" if backward else k] for k in ("BT", "CI", "loop", "stages")}
     CI = min(tiles["CI"], I)
     if not _tile_fits(I, num_heads, BS, backward):
         raise ValueError(f"fused input: inner width {I} must divide by num_heads={num_heads} and by the channel tile "
                          f"{CI}, and the tile and the head width by the block size {BS}; set unet.FUSED_INPUT = False")
     return dict(B=B, T=T, I=I, S=S, K=K, NH=num_heads, DH=I // num_heads, G=G, GP=max(16, triton.next_power_of_2(G)),
-                BS=BS, BT=tiles["BT"], CI=CI, CAP=float(gate_soft_cap or 0.0), LOW=xu.dtype != torch.float32)
+                BS=BS, BT=tiles["BT"], CI=CI, CAP=float(gate_soft_cap or 0.0), LOW=xu.dtype != torch.float32,
+                LOOP=max(1, min(tiles["loop"], -(-T // tiles["BT"]))), STAGES=tiles["stages"])
 
 
 def fused_input_fits(
@@ -221,7 +248,7 @@ class FusedInput(torch.autograd.Function):
         w = [p.contiguous() for p in (conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, gate_bias)]
         q, k, v = (xu.new_empty(S * B, NH, T, DH) for _ in range(3))
         xc = xu.new_empty(S, B, T, I)
-        _input_fwd[(triton.cdiv(T, n["BT"]), I // n["CI"], S * B)](
+        _input_fwd[(triton.cdiv(T, n["BT"] * n["LOOP"]), I // n["CI"], S * B)](
             xu, xu.stride(0), xu.stride(1), *w[:5], q, k, v, xc, B, num_warps=FUSED_INPUT_BLOCKS["num_warps"],
             **{key: n[key] for key in _FORWARD_CONSTANTS})
         i, f = _gate_preacts(xc, xu.reshape(B * T, I), *w[2:], n)
@@ -243,7 +270,7 @@ class FusedInput(torch.autograd.Function):
         dqk_all = xu.new_empty(S, B, T, 2 * I + GP)  # q's, k's and the gates' total gradients, the direction's order
         dv_all = xu.new_empty(B, T, S, I + GP)  # v's and the gates', the input's frame order
         dg_dir = torch.empty(S, B, T, G, device=xu.device, dtype=torch.float32)  # the direction's frame order
-        _input_bwd[(triton.cdiv(T, n["BT"]), I // n["CI"], S * B)](
+        _input_bwd[(triton.cdiv(T, n["BT"] * n["LOOP"]), I // n["CI"], S * B)](
             xu, xu.stride(0), xu.stride(1), conv_weight, conv_bias, q_weight, k_weight, v_weight, gate_weight, i, f,
             di, df, dq, dk, dv, dconv if dxc is None else dxc.contiguous(), dconv, dxs, dqk_all, dv_all,
             dg_dir, B, HAS_DXC=dxc is not None, num_warps=FUSED_INPUT_BLOCKS["warps_bwd"],

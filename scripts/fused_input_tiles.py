@@ -75,7 +75,8 @@ def run_level(level: int, tilings: list[dict], batch: int) -> list[dict]:
         diff = max(((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30)).item()
                    for a, b in zip(results, reference))
         nbytes = level_bytes(batch, T, I)
-        rows.append(dict(level=level, T=T, I=I, batch=batch, DISABLE_LLVM_OPT=os.environ["DISABLE_LLVM_OPT"], tiling=tiling, **{k: round(v, 4) for k, v in ms.items()},
+        rows.append(dict(level=level, T=T, I=I, batch=batch, DISABLE_LLVM_OPT=os.environ["DISABLE_LLVM_OPT"],
+                         tiling=tiling, **{k: round(v, 4) for k, v in ms.items()},
                          **{f"{k}_GB_per_s": round(nbytes[k] / (ms[k] / 1e3) / 1e9) for k in ms},
                          largest_relative_difference=diff))
     return rows

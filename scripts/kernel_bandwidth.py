@@ -132,7 +132,8 @@ def main():
                   "| kernel | calls | ms | GB | GB/s |", "|---|---|---|---|---|"]
         lines += [f"| `{n[:90]}` | {c} | {t:.3f} | {b:.3f} | {b / t * 1e3:.0f} |" for n, t, b, c in rows[:args.top]]
         lines.append("")
-        print(f"{part}: {ms:.2f} ms, {gb:.2f} GB, {gb / ms * 1e3:.0f} GB/s; at the copy rate {floor:.2f} ms", flush=True)
+        print(f"{part}: {ms:.2f} ms, {gb:.2f} GB, {gb / ms * 1e3:.0f} GB/s; at the copy rate {floor:.2f} ms",
+              flush=True)
     (out / "bandwidth.json").write_text(json.dumps(summary, indent=1) + "\n")
     (out / "bandwidth.md").write_text("\n".join(lines) + "\n")
 

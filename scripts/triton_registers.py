@@ -7,8 +7,8 @@ tilings on a CPU machine, before GPU time is spent on them. One JSON line per ke
     python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8] [--output-tiles 1024,8]
 
 A tiling is BT,CI,num_warps for the input kernels, set for the forward and the backward alike (default: each kernel's
-own tiles in FUSED_INPUT_BLOCKS, with its frame loop and pipeline stages), and tile,num_warps for the output kernels (FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from
-the experiment config.
+own tiles in FUSED_INPUT_BLOCKS, with its frame loop and pipeline stages), and tile,num_warps for the output kernels
+(FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from the experiment config.
 """
 import argparse, json, os, re, subprocess, tempfile, time
 
@@ -59,7 +59,8 @@ def main():
         for tile in args.tiles:
             if tile is not None:
                 bt, ci, warps = map(int, tile.split(","))
-                fused_input.FUSED_INPUT_BLOCKS.update(BT=bt, CI=ci, num_warps=warps, BT_bwd=bt, CI_bwd=ci, warps_bwd=warps)
+                fused_input.FUSED_INPUT_BLOCKS.update(BT=bt, CI=ci, num_warps=warps,
+                                                      BT_bwd=bt, CI_bwd=ci, warps_bwd=warps)
             x = layer.proj_up.weight.new_empty(1, T, layer.inner, dtype=torch.bfloat16)  # as under autocast; shapes
             for name, fn, extra in (("forward", fused_input._input_fwd, {}),
                                     ("backward", fused_input._input_bwd, {"HAS_DXC": True})):

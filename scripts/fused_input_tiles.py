@@ -26,16 +26,37 @@ LEVELS = {0: (128, 1024, 6), 1: (256, 256, 6), 2: (512, 64, 3)}  # d_model, fram
 DEFAULT = dict(fused_input.FUSED_INPUT_BLOCKS)
 
 
-def kernel_ms(fn, n: int = 10) -> dict[str, float]:
-    "Device ms per call of `_input_fwd` and `_input_bwd` over n calls of fn."
+def kernel_ms(fn, n: int = 10, names: tuple[str, ...] = ("_input_fwd", "_input_bwd")) -> dict[str, float]:
+    "Device ms per call of each kernel of `names` over n calls of fn."
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         for _ in range(n): fn()
         torch.cuda.synchronize()
     ms = {}
     for e in prof.key_averages():
-        for name in ("_input_fwd", "_input_bwd"):
+        for name in names:
             if e.key.startswith(name): ms[name] = ms.get(name, 0.0) + e.device_time_total / n / 1e3
     return ms
+
+
+def tiling_row(tiling: dict, ms: dict[str, float], nbytes: dict[str, int], results: list, reference: list,
+               **sizes) -> dict:
+    "One JSON line: the sizes, the tiling, each kernel's ms and GB/s, and the largest difference from the reference."
+    diff = max(((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30)).item()
+               for a, b in zip(results, reference))
+    return dict(**sizes, DISABLE_LLVM_OPT=os.environ["DISABLE_LLVM_OPT"], tiling=tiling,
+                **{k: round(v, 4) for k, v in ms.items()},
+                **{f"{k}_GB_per_s": round(nbytes[k] / (ms[k] / 1e3) / 1e9) for k in ms},
+                largest_relative_difference=diff)
+
+
+def arguments(doc: str, blocks: str) -> argparse.Namespace:
+    "The command line of a tiles script: --out, --tilings (JSON dicts of the keys of `blocks`), --levels, --batch."
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--out", required=True)
+    p.add_argument("--tilings", nargs="+", default=["{}"], help=f"JSON dicts of {blocks} keys")
+    p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
+    p.add_argument("--batch", type=int, default=64)
+    return p.parse_args()
 
 
 def level_bytes(B: int, T: int, I: int, S: int = 2, GP: int = 16) -> dict[str, int]:
@@ -72,23 +93,13 @@ def run_level(level: int, tilings: list[dict], batch: int) -> list[dict]:
         except Exception as e:  # a tiling the compiler refuses (registers, shared memory): record and go on
             rows.append(dict(level=level, tiling=tiling, error=f"{type(e).__name__}: {str(e)[:300]}")); continue
         if reference is None: reference = results
-        diff = max(((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30)).item()
-                   for a, b in zip(results, reference))
-        nbytes = level_bytes(batch, T, I)
-        rows.append(dict(level=level, T=T, I=I, batch=batch, DISABLE_LLVM_OPT=os.environ["DISABLE_LLVM_OPT"],
-                         tiling=tiling, **{k: round(v, 4) for k, v in ms.items()},
-                         **{f"{k}_GB_per_s": round(nbytes[k] / (ms[k] / 1e3) / 1e9) for k in ms},
-                         largest_relative_difference=diff))
+        rows.append(tiling_row(tiling, ms, level_bytes(batch, T, I), results, reference,
+                               level=level, T=T, I=I, batch=batch))
     return rows
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True)
-    p.add_argument("--tilings", nargs="+", default=["{}"], help="JSON dicts of FUSED_INPUT_BLOCKS keys")
-    p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
-    p.add_argument("--batch", type=int, default=64)
-    args = p.parse_args()
+    args = arguments(__doc__, "FUSED_INPUT_BLOCKS")
     tilings = [json.loads(t) for t in args.tilings]
     out = open(args.out, "a")
     step = [0.0] * len(tilings)

@@ -6,9 +6,10 @@ tilings on a CPU machine, before GPU time is spent on them. One JSON line per ke
 
     python3 scripts/triton_registers.py [--arch 90] [--levels 0 1 2] [--tiles 16,32,8 32,32,8] [--output-tiles 1024,8]
 
-A tiling is BT,CI,num_warps for the input kernels, set for the forward and the backward alike (default: each kernel's
-own tiles in FUSED_INPUT_BLOCKS, with its frame loop and pipeline stages), and tile,num_warps for the output kernels
-(FUSED_OUTPUT_BLOCKS: elements per tile). The levels' shapes come from the experiment config.
+A tiling is BT,CI,num_warps for the input kernels and tile,num_warps for the output kernels (FUSED_OUTPUT_BLOCKS:
+elements per tile), each set for the forward and the backward alike. By default each kernel runs on its own tiles in
+FUSED_INPUT_BLOCKS and FUSED_OUTPUT_BLOCKS, with its loop and pipeline stages. The levels' shapes come from the
+experiment config.
 """
 import argparse, json, os, re, subprocess, tempfile, time
 
@@ -47,8 +48,7 @@ def main():
     p.add_argument("--arch", type=int, default=90, help="compute capability x 10: 90 for an H100 or H200")
     p.add_argument("--levels", nargs="*", type=int, default=[0, 1, 2])
     p.add_argument("--tiles", nargs="*", default=[None], metavar="BT,CI,WARPS")
-    p.add_argument("--output-tiles", nargs="*", default=[",".join(str(fused_output.FUSED_OUTPUT_BLOCKS[k])
-                                                                 for k in ("tile", "num_warps"))], metavar="TILE,WARPS")
+    p.add_argument("--output-tiles", nargs="*", default=[None], metavar="TILE,WARPS")
     p.add_argument("--config", default="configs/xlstm_unet_seisbench.yaml")
     args = p.parse_args()
     os.environ.setdefault("TRITON_DEFAULT_FP_FUSION", "1")
@@ -73,19 +73,23 @@ def main():
                            loop=n["LOOP"], stages=n["STAGES"], arch=args.arch)
                 row.update(resources(fn, {**constants, **extra}, warps, args.arch))
                 print(json.dumps(row), flush=True)
+        blocks = fused_output.FUSED_OUTPUT_BLOCKS
         for tile in args.output_tiles:
-            elements, warps = map(int, tile.split(","))
-            fused_output.FUSED_OUTPUT_BLOCKS.update(tile=elements, num_warps=warps)
-            constants = fused_output._output_meta(layer.num_directions, T, layer.inner, layer.num_heads,
-                                                  layer.inner // layer.num_heads, 1e-5)
-            bt = constants["BT"]
-            for name, fn, extra in (("output forward", fused_output._output_fwd, {}),
-                                    ("output backward", fused_output._output_bwd,
-                                     {"TS": fused_output.FUSED_OUTPUT_BLOCKS["TS"]})):
-                row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=bt, num_warps=warps, arch=args.arch)
-                row.update(resources(fn, {**constants, **extra}, warps, args.arch))
+            if tile is not None:
+                elements, warps = map(int, tile.split(","))
+                blocks.update(tile=elements, num_warps=warps, tile_bwd=elements, warps_bwd=warps,
+                              span_bwd=max(blocks["span_bwd"], elements))
+            for name, fn in (("output forward", fused_output._output_fwd),
+                             ("output backward", fused_output._output_bwd)):
+                backward = name == "output backward"
+                constants = fused_output._output_meta(layer.num_directions, T, layer.inner, layer.num_heads,
+                                                      layer.inner // layer.num_heads, 1e-5, backward=backward)
+                warps = blocks["warps_bwd" if backward else "num_warps"]
+                row = dict(level=level, T=T, I=layer.inner, kernel=name, BT=constants["BT"], num_warps=warps,
+                           loop=constants.get("LOOP"), TS=constants.get("TS"), stages=constants["STAGES"],
+                           arch=args.arch)
+                row.update(resources(fn, constants, warps, args.arch))
                 print(json.dumps(row), flush=True)
-
 
 if __name__ == "__main__":
     main()

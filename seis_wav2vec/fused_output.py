@@ -14,93 +14,92 @@ from torch import Tensor
 from .fused_input import check_layer, fused_layer_errors, relative_errors
 
 # %% auto #0
-__all__ = ['FUSED_OUTPUT_BLOCKS', 'FusedOutput', 'fused_output', 'reference_output', 'check_fused_output']
+__all__ = ['FUSED_OUTPUT_BLOCKS', 'fused_output_fits', 'FusedOutput', 'fused_output', 'reference_output', 'check_fused_output']
 
 # %% ../nbs/12d_fused_output.ipynb #cbef9064
 @triton.jit
-def _output_tile(h, xc, nw, skip, s, b, nh, t, d, B, T: tl.constexpr, I: tl.constexpr, NH: tl.constexpr,
+def _output_tile(h, xc, nw1, sk, s, b, nh, t, d, B, T: tl.constexpr, I: tl.constexpr, NH: tl.constexpr,
                  DH: tl.constexpr, EPS: tl.constexpr):
-    "Direction s at frames t [BT] of head nh: the normalised cell output x_hat, its rstd [BT, 1], and u = norm + skip."
+    "Direction s at frames t [BT] of head nh, given its 1 + norm weight nw1 and skip sk [DH]: x_hat, rstd, xc and u."
     tm = ((t >= 0) & (t < T))[:, None]
     x = tl.load(h + ((s * B + b) * NH + nh) * T * DH + t[:, None] * DH + d[None, :], mask=tm, other=0.0).to(tl.float32)
     mean = tl.sum(x, axis=1)[:, None] / DH
     xm = x - mean
-    rstd = 1.0 / tl.sqrt(tl.sum(xm * xm, axis=1)[:, None] / DH + EPS)
-    c = nh * DH + d
-    x_hat = xm * rstd
-    xcv = tl.load(xc + ((s * B + b) * T + t[:, None]) * I + c[None, :], mask=tm, other=0.0).to(tl.float32)
-    u = x_hat * (1.0 + tl.load(nw + s * I + c)[None, :]) + tl.load(skip + s * I + c)[None, :] * xcv
-    return x_hat, rstd, xcv, u
+    rstd = 1.0 / tl.sqrt(tl.sum(xm * xm, axis=1)[:, None] / DH + EPS)  # [BT, 1]
+    x_hat = xm * rstd  # the normalised cell output [BT, DH]
+    xcv = tl.load(xc + ((s * B + b) * T + t[:, None]) * I + (nh * DH + d)[None, :], mask=tm, other=0.0).to(tl.float32)
+    return x_hat, rstd, xcv, x_hat * nw1[None, :] + sk[None, :] * xcv  # u = norm + skip [BT, DH]
 
 
 @triton.jit
 def _output_fwd(h, xc, z, sz_b, sz_t, nw, skip, y, B, S: tl.constexpr, T: tl.constexpr, I: tl.constexpr,
-                NH: tl.constexpr, DH: tl.constexpr, BT: tl.constexpr, EPS: tl.constexpr):
-    "One program: BT frames of head nh of sequence b; the reversed direction read at the mirrored frames."
+                NH: tl.constexpr, DH: tl.constexpr, BT: tl.constexpr, LOOP: tl.constexpr, STAGES: tl.constexpr,
+                EPS: tl.constexpr):
+    "One program: LOOP tiles of BT frames of head nh of sequence b; the reversed direction read at the mirrored frames."
     tb, b, nh = tl.program_id(0), tl.program_id(1), tl.program_id(2)
-    t = tb * BT + tl.arange(0, BT)
     d = tl.arange(0, DH)
     c = nh * DH + d
-    tm = (t < T)[:, None]
-    _, _, _, u = _output_tile(h, xc, nw, skip, 0, b, nh, t, d, B, T, I, NH, DH, EPS)
-    if S == 2:
-        _, _, _, u1 = _output_tile(h, xc, nw, skip, 1, b, nh, T - 1 - t, d, B, T, I, NH, DH, EPS)
-        u += u1
-    zv = tl.load(z + b * sz_b + t[:, None] * sz_t + c[None, :], mask=tm, other=0.0).to(tl.float32)
-    tl.store(y + (b * T + t[:, None]) * I + c[None, :], (u * zv * tl.sigmoid(zv)).to(y.dtype.element_ty), mask=tm)
+    nw1_0, sk_0 = 1.0 + tl.load(nw + c), tl.load(skip + c)  # the weights, read once for all tiles
+    nw1_1, sk_1 = 1.0 + tl.load(nw + (S - 1) * I + c), tl.load(skip + (S - 1) * I + c)
+    for j in tl.range(0, LOOP, num_stages=STAGES):  # tiles one after the other, their loads pipelined
+        t = (tb * LOOP + j) * BT + tl.arange(0, BT)
+        tm = (t < T)[:, None]
+        _, _, _, u = _output_tile(h, xc, nw1_0, sk_0, 0, b, nh, t, d, B, T, I, NH, DH, EPS)
+        if S == 2:
+            _, _, _, u1 = _output_tile(h, xc, nw1_1, sk_1, 1, b, nh, T - 1 - t, d, B, T, I, NH, DH, EPS)
+            u += u1
+        zv = tl.load(z + b * sz_b + t[:, None] * sz_t + c[None, :], mask=tm, other=0.0).to(tl.float32)
+        tl.store(y + (b * T + t[:, None]) * I + c[None, :], (u * zv * tl.sigmoid(zv)).to(y.dtype.element_ty), mask=tm)
 
 
 @triton.jit
-def _output_dir_bwd(h, xc, nw, skip, dh, dxc, s, b, nh, t, d, g, B, T: tl.constexpr, I: tl.constexpr,
-                    NH: tl.constexpr, DH: tl.constexpr, EPS: tl.constexpr):
-    "Direction s's share of the backward, given g = dy * silu(z) at its frames: dh, dxc, and the weight-gradient sums."
+def _output_dir_bwd(dh, dxc, x_hat, rstd, nw1, sk, s, b, nh, t, d, g, B, T: tl.constexpr, I: tl.constexpr,
+                    NH: tl.constexpr, DH: tl.constexpr):
+    "Direction s's share of the backward at frames t, given its tile and g = dy * silu(z) there: writes dh and dxc."
     tm = ((t >= 0) & (t < T))[:, None]
-    c = nh * DH + d
-    x_hat, rstd, xcv, _ = _output_tile(h, xc, nw, skip, s, b, nh, t, d, B, T, I, NH, DH, EPS)
-    g = tl.where(tm, g, 0.0)
-    dx_hat = g * (1.0 + tl.load(nw + s * I + c)[None, :])
+    dx_hat = g * nw1[None, :]
     # the layer norm's backward over the DH channels of the head
     dx = rstd * (dx_hat - tl.sum(dx_hat, axis=1)[:, None] / DH
                  - x_hat * tl.sum(dx_hat * x_hat, axis=1)[:, None] / DH)
     tl.store(dh + ((s * B + b) * NH + nh) * T * DH + t[:, None] * DH + d[None, :], dx.to(dh.dtype.element_ty), mask=tm)
-    tl.store(dxc + ((s * B + b) * T + t[:, None]) * I + c[None, :],
-             (g * tl.load(skip + s * I + c)[None, :]).to(dxc.dtype.element_ty), mask=tm)
-    return tl.sum(g * x_hat, axis=0), tl.sum(g * xcv, axis=0)  # toward the norm weight and the skip [DH] each
+    tl.store(dxc + ((s * B + b) * T + t[:, None]) * I + (nh * DH + d)[None, :],
+             (g * sk[None, :]).to(dxc.dtype.element_ty), mask=tm)
 
 
 @triton.jit
 def _output_bwd(h, xc, z, sz_b, sz_t, nw, skip, dy, dh, dxc, dz, part_nw, part_skip,
                 B, S: tl.constexpr, T: tl.constexpr, I: tl.constexpr, NH: tl.constexpr, DH: tl.constexpr,
-                BT: tl.constexpr, TS: tl.constexpr, EPS: tl.constexpr):
-    "One program: head nh of sequence b over TS frames, in steps of BT."
+                BT: tl.constexpr, TS: tl.constexpr, STAGES: tl.constexpr, EPS: tl.constexpr):
+    "One program: head nh of sequence b over TS frames, in tiles of BT; each tile's cell output and xc read once."
     ts, b, nh = tl.program_id(0), tl.program_id(1), tl.program_id(2)
     NTS: tl.constexpr = (T + TS - 1) // TS
     d = tl.arange(0, DH)
     c = nh * DH + d
+    nw1_0, sk_0 = 1.0 + tl.load(nw + c), tl.load(skip + c)
+    nw1_1, sk_1 = 1.0 + tl.load(nw + (S - 1) * I + c), tl.load(skip + (S - 1) * I + c)
     acc_nw0 = tl.zeros((DH,), dtype=tl.float32)
     acc_nw1 = tl.zeros((DH,), dtype=tl.float32)
     acc_sk0 = tl.zeros((DH,), dtype=tl.float32)
     acc_sk1 = tl.zeros((DH,), dtype=tl.float32)
-    for t0 in range(0, TS, BT):  # TS <= T rounded up to BT: frames past T are masked
+    for t0 in tl.range(0, TS, BT, num_stages=STAGES):  # TS <= T rounded up to BT: frames past T are masked
         t = ts * TS + t0 + tl.arange(0, BT)
         tm = (t < T)[:, None]
         zv = tl.load(z + b * sz_b + t[:, None] * sz_t + c[None, :], mask=tm, other=0.0).to(tl.float32)
         sig = tl.sigmoid(zv)
-        dyv = tl.load(dy + (b * T + t[:, None]) * I + c[None, :], mask=tm, other=0.0).to(tl.float32)
-        _, _, _, u = _output_tile(h, xc, nw, skip, 0, b, nh, t, d, B, T, I, NH, DH, EPS)
-        if S == 2:
-            _, _, _, u1 = _output_tile(h, xc, nw, skip, 1, b, nh, T - 1 - t, d, B, T, I, NH, DH, EPS)
+        dyv = tl.load(dy + (b * T + t[:, None]) * I + c[None, :], mask=tm, other=0.0).to(tl.float32)  # 0 past T
+        g = dyv * zv * sig  # the gradient of each direction's u at frames t
+        x_hat, rstd, xcv, u = _output_tile(h, xc, nw1_0, sk_0, 0, b, nh, t, d, B, T, I, NH, DH, EPS)
+        _output_dir_bwd(dh, dxc, x_hat, rstd, nw1_0, sk_0, 0, b, nh, t, d, g, B, T, I, NH, DH)
+        acc_nw0 += tl.sum(g * x_hat, axis=0)  # toward the norm weight and the skip
+        acc_sk0 += tl.sum(g * xcv, axis=0)
+        if S == 2:  # the reversed direction's frame T-1-t received the same gradient
+            x_hat1, rstd1, xcv1, u1 = _output_tile(h, xc, nw1_1, sk_1, 1, b, nh, T - 1 - t, d, B, T, I, NH, DH, EPS)
+            _output_dir_bwd(dh, dxc, x_hat1, rstd1, nw1_1, sk_1, 1, b, nh, T - 1 - t, d, g, B, T, I, NH, DH)
+            acc_nw1 += tl.sum(g * x_hat1, axis=0)
+            acc_sk1 += tl.sum(g * xcv1, axis=0)
             u += u1
         tl.store(dz + (b * T + t[:, None]) * I + c[None, :],
                  (dyv * u * sig * (1.0 + zv * (1.0 - sig))).to(dz.dtype.element_ty), mask=tm)
-        g = dyv * zv * sig  # the gradient of each direction's u at frames t
-        a, k = _output_dir_bwd(h, xc, nw, skip, dh, dxc, 0, b, nh, t, d, g, B, T, I, NH, DH, EPS)
-        acc_nw0 += a
-        acc_sk0 += k
-        if S == 2:  # the reversed direction's frame T-1-t received the same gradient
-            a, k = _output_dir_bwd(h, xc, nw, skip, dh, dxc, 1, b, nh, T - 1 - t, d, g, B, T, I, NH, DH, EPS)
-            acc_nw1 += a
-            acc_sk1 += k
     part = (b * NTS + ts) * S * I + c
     tl.store(part_nw + part, acc_nw0)
     tl.store(part_skip + part, acc_sk0)
@@ -109,15 +108,33 @@ def _output_bwd(h, xc, z, sz_b, sz_t, nw, skip, dy, dh, dxc, dz, part_nw, part_s
         tl.store(part_skip + part + I, acc_sk1)
 
 # %% ../nbs/12d_fused_output.ipynb #df744a49
-# elements per tile (frames x head width), frames per backward program, warps per program
-FUSED_OUTPUT_BLOCKS = {"tile": 1024, "TS": 128, "num_warps": 8}
+# forward: elements per tile (frames x head width), tiles per program, pipeline stages of their loop, warps;
+# backward: elements per tile, elements per program (a multiple of its tile), pipeline stages, warps
+FUSED_OUTPUT_BLOCKS = {"tile": 1024, "loop": 4, "stages": 3, "num_warps": 4,
+                       "tile_bwd": 2048, "span_bwd": 16384, "stages_bwd": 3, "warps_bwd": 4}
 
 
-def _output_meta(S: int, T: int, I: int, NH: int, DH: int, eps: float) -> dict:
-    "The output kernels' compile-time constants: frames per tile so that a tile holds about `tile` elements."
+def _output_meta(S: int, T: int, I: int, NH: int, DH: int, eps: float, backward: bool = False) -> dict:
+    "The kernels' compile-time constants: frames per tile and per program from the elements of `FUSED_OUTPUT_BLOCKS`."
     if DH & (DH - 1):
         raise ValueError(f"fused output: the head width {DH} must be a power of two; set unet.FUSED_OUTPUT = False")
-    return dict(S=S, T=T, I=I, NH=NH, DH=DH, BT=max(1, FUSED_OUTPUT_BLOCKS["tile"] // DH), EPS=eps)
+    blocks, n = FUSED_OUTPUT_BLOCKS, dict(S=S, T=T, I=I, NH=NH, DH=DH, EPS=eps)
+    BT = max(1, blocks["tile_bwd" if backward else "tile"] // DH)
+    if not backward:  # a short sequence takes fewer tiles a program
+        return n | dict(BT=BT, LOOP=max(1, min(blocks["loop"], triton.cdiv(T, BT))), STAGES=blocks["stages"])
+    TS = max(1, blocks["span_bwd"] // DH)  # frames per program
+    if TS % BT:
+        raise ValueError(f"FUSED_OUTPUT_BLOCKS: span_bwd={blocks['span_bwd']} must be a multiple of "
+                         f"tile_bwd={blocks['tile_bwd']} (elements per program and per tile, at head width {DH})")
+    return n | dict(BT=BT, TS=min(TS, triton.cdiv(T, BT) * BT), STAGES=blocks["stages_bwd"])  # TS at most T
+
+
+def fused_output_fits(
+    layer,  # a `BidirectionalmLSTMLayer`
+) -> bool:
+    "Whether the kernels take the layer's shapes: a head width that is a power of two."
+    head_width = layer.inner // layer.num_heads
+    return head_width & (head_width - 1) == 0
 
 
 class FusedOutput(torch.autograd.Function):
@@ -131,27 +148,24 @@ class FusedOutput(torch.autograd.Function):
         h, xc, norm_weight, skip = (t.contiguous() for t in (h, xc, norm_weight, skip))
         y = z.new_empty(B, T, I)
         meta = _output_meta(S, T, I, NH, DH, eps)
-        _output_fwd[(triton.cdiv(T, meta["BT"]), B, NH)](h, xc, z, z.stride(0), z.stride(1), norm_weight, skip, y, B,
-                                                        num_warps=FUSED_OUTPUT_BLOCKS["num_warps"], **meta)
+        ctx.meta = _output_meta(S, T, I, NH, DH, eps, backward=True)  # checked here, before any work
+        _output_fwd[(triton.cdiv(T, meta["BT"] * meta["LOOP"]), B, NH)](
+            h, xc, z, z.stride(0), z.stride(1), norm_weight, skip, y, B, num_warps=FUSED_OUTPUT_BLOCKS["num_warps"],
+            **meta)
         ctx.save_for_backward(h, xc, z, norm_weight, skip)
-        ctx.meta = meta
         return y
 
     @staticmethod
     def backward(ctx, dy):
         h, xc, z, norm_weight, skip = ctx.saved_tensors
         S, B, T, I = xc.shape
-        BT, TS = ctx.meta["BT"], FUSED_OUTPUT_BLOCKS["TS"]
-        if TS % BT:
-            raise ValueError(f"FUSED_OUTPUT_BLOCKS: the backward span TS={TS} must be a multiple of the frame tile {BT}")
-        meta = {**ctx.meta, "TS": min(TS, triton.cdiv(T, BT) * BT)}  # a span no longer than the sequence
-        NH = h.shape[1]
+        meta, NH = ctx.meta, h.shape[1]
         dh, dxc, dz = torch.empty_like(h), torch.empty_like(xc), z.new_empty(B, T, I)
         n_spans = triton.cdiv(T, meta["TS"])
         part_nw = torch.empty(B * n_spans, S, I, device=h.device, dtype=torch.float32)
         part_skip = torch.empty_like(part_nw)
         _output_bwd[(n_spans, B, NH)](h, xc, z, z.stride(0), z.stride(1), norm_weight, skip, dy.contiguous(), dh, dxc,
-                                      dz, part_nw, part_skip, B, num_warps=FUSED_OUTPUT_BLOCKS["num_warps"], **meta)
+                                      dz, part_nw, part_skip, B, num_warps=FUSED_OUTPUT_BLOCKS["warps_bwd"], **meta)
         return dh, dxc, dz, part_nw.sum(0), part_skip.sum(0), None
 
 
@@ -185,8 +199,14 @@ def check_fused_output(
     dtype: torch.dtype = torch.float32,  # of h, xc and z; the weights stay float32
     seed: int = 0,
     bidirectional: bool = True,  # False: one direction (S = 1)
+    blocks: dict | None = None,  # `FUSED_OUTPUT_BLOCKS` keys to run this check with (small tiles test the loops)
 ) -> dict[str, float]:  # relative error of the output and each gradient against `reference_output`
     "`fused_output` against `reference_output` on one random layer: output, and gradients of a random linear loss."
+    if blocks:
+        saved = dict(FUSED_OUTPUT_BLOCKS)
+        FUSED_OUTPUT_BLOCKS.update(blocks)
+        try: return check_fused_output(d_model, frames, num_heads, device, dtype, seed, bidirectional)
+        finally: FUSED_OUTPUT_BLOCKS.clear(); FUSED_OUTPUT_BLOCKS.update(saved)
     layer = check_layer(d_model, num_heads, device, bidirectional, seed)
     S, B, I, NH = layer.num_directions, 2, layer.inner, num_heads
     h = (3 * torch.randn(S * B, NH, frames, I // NH, device=device) + 1).to(dtype).requires_grad_()

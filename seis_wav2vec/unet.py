@@ -22,9 +22,9 @@ from .config import UNetConfig
 
 try:
     from seis_wav2vec.fused_input import fused_input, fused_input_fits
-    from seis_wav2vec.fused_output import fused_output
+    from seis_wav2vec.fused_output import fused_output, fused_output_fits
 except ImportError:  # no Triton: it is installed on Linux x86-64 only (pyproject.toml)
-    fused_input = fused_input_fits = fused_output = None
+    fused_input = fused_input_fits = fused_output = fused_output_fits = None
 
 # %% auto #0
 __all__ = ['TRITON_16BIT_ABORT_VERSIONS', 'TRITON_VERSION', 'NATIVE_CHUNKWISE_KERNEL', 'TFLA_KERNEL', 'TFLA_KEEP_STATES',
@@ -415,10 +415,12 @@ def head_norm(
     return rearrange(h, "s b nh t dh -> s b t (nh dh)").to(dtype)
 
 # %% ../nbs/12_xlstm_unet.ipynb #c5e685a2
-# on a GPU: `fused_input` (12c_fused_input) for the conv, q/k/v maps, gates and heads' layout; on by default where
-# Triton is installed, for every layer whose shapes the kernels take (`fused_input_fits`) and that runs Triton cells
+# on a GPU: `fused_input` (12c_fused_input) for the conv, q/k/v maps, gates and heads' layout, and `fused_output`
+# (12d_fused_output) for the per-head norm, skip, directions' sum and output gate; each on by default where Triton is
+# installed, for every layer whose shapes its kernels take (`fused_input_fits`, `fused_output_fits`) and that runs
+# Triton cells
 FUSED_INPUT = fused_input is not None
-FUSED_OUTPUT = False  # on a GPU: `fused_output` (12d_fused_output) for the norm, skip, directions' sum and gate
+FUSED_OUTPUT = fused_output is not None
 
 
 @patch
@@ -437,8 +439,8 @@ def forward(
         xc = F.silu(self.causal_conv(xs))
         q, k, v, i, f = self.to_heads(*self.projections(xc, xs))
     h = self.raw_cell(q, k, v, i, f)  # [S*B, NH, T, DH]
-    if FUSED_OUTPUT and x.is_cuda:
-        return self.proj_down(fused_output(self, h, xc, z))
+    if FUSED_OUTPUT and x.is_cuda and self.cfg.kernel_backend != "native" and fused_output_fits(self):
+        return self.proj_down(fused_output(self, h, xc, z))  # [B, T, D]
     h = self.head_norm(h, q.dtype) + self.skip[:, None, None, :] * xc  # [S, B, T, I]
     h = h[0] + h[1].flip(1) if self.num_directions == 2 else h[0]
     return self.proj_down(h * F.silu(z))
